@@ -1,0 +1,60 @@
+# Everything a fresh Debian machine needs: `make run` and `make test` set it up first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The sandbox runs student code with Debian's interpreter and its own small set of packages.
+SANDBOX_PYTHON ?= /usr/bin/python3
+SANDBOX_ENV ?= .sandbox-env
+STUDENT_PACKAGES ?= numpy matplotlib scikit-learn
+APT_PACKAGES ?= bubblewrap python3 chromium
+
+.PHONY: setup system run test lint bench clean
+
+setup: system $(VENV)/.installed $(SANDBOX_ENV)/.installed
+
+system:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	[ -x $(SANDBOX_PYTHON) ] || missing="$$missing python3"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing -- run: sudo apt-get install$$missing"; \
+	    case "$$missing" in *bubblewrap*|*python3*) exit 1;; esac; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(SANDBOX_ENV)/.installed: Makefile
+	rm -rf $(SANDBOX_ENV)
+	$(PY) -m pip install -q --target $(SANDBOX_ENV) --only-binary=:all: \
+	  --python-version $$($(SANDBOX_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+	  $(STUDENT_PACKAGES)
+	MPLCONFIGDIR=$(SANDBOX_ENV)/mplconfig MPLBACKEND=Agg $(SANDBOX_PYTHON) -I -S -c \
+	  'import sys; sys.path.insert(0, "$(SANDBOX_ENV)"); import matplotlib.pyplot'
+	chmod -R a+rX $(SANDBOX_ENV)
+	touch $@
+
+run: setup
+	$(VENV)/bin/grader run-examples
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check grader tests
+	$(VENV)/bin/ruff format --check grader tests
+
+bench: setup
+	$(PY) benchmarks/grading_overhead.py
+
+clean:
+	rm -rf $(VENV) $(SANDBOX_ENV)

@@ -1,0 +1,141 @@
+"""The Flask application factory: configuration, database, file store, job
+queue, CSRF, the web and API blueprints, and one error handler that answers
+JSON (API, or when JSON is preferred) or an HTML page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from grader.config import default_instance_path, load_config
+from grader.db import Database
+from grader.errors import GraderError
+from grader.storage import BlobStore
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build an app. Nothing is started here: ``grader serve`` starts the job runner."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or default_instance_path())
+    app = Flask("grader", instance_path=str(instance), instance_relative_config=True)
+    app.config.update(load_config(instance, overrides))
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    init_extensions(app)
+
+    from grader.api import bp as api_bp
+    from grader.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    register_error_handlers(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect
+
+    from grader.api.ratelimit import RateLimiter
+    from grader.jobs import make_queue
+
+    database = Database(app.config["DATABASE_URL"])
+    store = BlobStore(app.config["STORAGE_DIR"])
+    csrf = CSRFProtect(app)
+    app.extensions["grader"] = {
+        "db": database,
+        "store": store,
+        "queue": make_queue(app.config, database, store),
+        "limiter": RateLimiter(),
+        "csrf": csrf,
+    }
+
+
+def wants_json() -> bool:
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and (
+        request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, code: str, message: str, *, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> Any:
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        response = jsonify({"error": body})
+    else:
+        response = app_render_error(status, message)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def app_render_error(status: int, message: str) -> Any:
+    from flask import make_response
+
+    return make_response(render_template("error.html", status=status, message=message))
+
+
+_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+    422: "unprocessable", 429: "rate_limited",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(GraderError)
+    def grader_error(exc: GraderError) -> Any:
+        if exc.status_code >= 500:
+            log.error("%s: %s", exc.code, exc.message)
+        headers = getattr(exc, "headers", None)
+        return error_response(exc.status_code, exc.code, exc.message, field=exc.field,
+                              headers=headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return error_response(400, "csrf_failed",
+                              "The form expired or was not sent from this site; "
+                              "reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            limit = app.config["MAX_UPLOAD_BYTES"]
+            message = f"The upload is larger than the limit of {limit // 1024} KiB."
+        return error_response(status, _CODES.get(status, "http_error"), message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error",
+                              "Something went wrong on our side; it has been logged.")
+
+
+def services() -> dict[str, Any]:
+    """The current app's database, file store, job queue and rate limiter."""
+    from flask import current_app
+
+    return current_app.extensions["grader"]

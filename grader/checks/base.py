@@ -1,0 +1,173 @@
+"""What every check kind shares: its spec fields, its task, and reading its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from grader.checks.inputs import validate_arg
+from grader.errors import AssignmentError
+from grader.results import CheckResult
+from grader.sandbox import codec
+
+
+@dataclass
+class Call:
+    """One call's outcome: a decoded value, or an error dict from the sandbox."""
+
+    value: Any = None
+    error: dict | None = None
+
+
+@dataclass
+class Outcome:
+    """A check's task as it came back: per-call results, or why there are none."""
+
+    calls: list[Call] = field(default_factory=list)
+    failure: str | None = None
+
+
+@dataclass
+class Context:
+    """What a check needs besides its own outcome."""
+
+    reference: Any
+    limits: Any
+    cells: list[dict] = field(default_factory=list)
+
+
+class Check:
+    kind: ClassVar[str] = ""
+    required: ClassVar[tuple[str, ...]] = ("points",)
+
+    def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
+        self.spec = spec
+        self.source = source
+        for key in self.required:
+            if key not in spec:
+                raise AssignmentError(f"{source}: check needs {key!r}", field=key)
+        self.function: str | None = spec.get("function")
+        self.name: str = str(spec.get("name") or self.function or self.kind)
+        points = spec["points"]
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise AssignmentError(f"{source}: points must be a number >= 0", field="points")
+        self.points = float(points)
+        self.dims = spec.get("dims", dims) or [{}]
+        self.args: list[dict] = spec.get("args", [])
+        if not isinstance(self.args, list):
+            raise AssignmentError(f"{source}: args must be a list", field="args")
+        for arg in self.args:
+            validate_arg(arg, source)
+            if "name" not in arg:
+                raise AssignmentError(f"{source}: every argument needs a name", field="name")
+        self.seconds = spec.get("seconds")
+
+    # -- subclasses implement these two ------------------------------------------------
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+        """The task to run in the sandbox, and private state kept in the trusted process."""
+        raise NotImplementedError
+
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+        raise NotImplementedError
+
+    def student_functions(self) -> list[str]:
+        return [self.function] if self.function else []
+
+    def reference_functions(self) -> list[str]:
+        return self.student_functions()
+
+    def result(self, passed: bool, message: str, *, fraction: float | None = None, **details) -> CheckResult:
+        share = (1.0 if passed else 0.0) if fraction is None else fraction
+        return CheckResult(
+            name=self.name,
+            max_score=self.points,
+            score=round(self.points * share, 4),
+            passed=passed,
+            message=message,
+            details=details,
+        )
+
+
+def encode_args(values: list[Any]) -> list[dict]:
+    return [codec.encode(v) for v in values]
+
+
+def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
+    """Turn the untrusted records of one task into an Outcome, validating every value."""
+    record = raw.tasks.get(task_id)
+    end = raw.ends.get(task_id, {})
+    if record and isinstance(record.get("results"), list):
+        calls = []
+        for item in record["results"][:n_calls]:
+            calls.append(_read_call(item))
+        if len(calls) == n_calls:
+            return Outcome(calls=calls)
+    if record and isinstance(record.get("crash"), dict):
+        return Outcome(failure="the grader's harness crashed while running your code: "
+                       + _error_text(record["crash"]))
+    if end.get("timeout"):
+        return Outcome(failure=f"your code did not finish within the time limit of this check "
+                       f"(it was stopped after {end.get('seconds', '?')} s: an endless loop, or training "
+                       "far too long?)")
+    if end.get("signal") == 9:
+        return Outcome(failure="your code was killed: it exceeded a resource limit "
+                       f"(memory {limits.memory_mb} MiB, or processes {limits.processes})")
+    if end.get("signal"):
+        return Outcome(failure=f"your code crashed the Python process (signal {end['signal']})")
+    if end.get("exit") not in (None, 0):
+        return Outcome(failure=f"your code ended the process (sys.exit or os._exit with code "
+                       f"{end['exit']}) instead of returning a value")
+    if end:
+        return Outcome(failure="your code ended the process before returning a value "
+                       "(os._exit?)")
+    if raw.results_overflow:
+        return Outcome(failure="your code sent back far more data than allowed")
+    if raw.timed_out:
+        return Outcome(failure=f"this check never ran: the whole run exceeded its time limit "
+                       f"of {limits.wall_seconds:g} s (see the earlier checks and cells)")
+    return Outcome(failure="this check never ran: your code stopped the grading process "
+                   "before it (for example by killing it or exiting at import)")
+
+
+def _read_call(item: Any) -> Call:
+    if not isinstance(item, dict):
+        return Call(error={"type": "InvalidResult", "message": "unreadable result"})
+    if "ok" in item:
+        try:
+            return Call(value=codec.decode(item["ok"]))
+        except codec.DecodeError as exc:
+            return Call(error={"type": "InvalidResult", "message": str(exc)})
+    error = item.get("error")
+    if not isinstance(error, dict):
+        return Call(error={"type": "InvalidResult", "message": "unreadable result"})
+    return Call(error={k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)})
+
+
+def _error_text(error: dict) -> str:
+    text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")
+    if error.get("where"):
+        text += f" (at {error['where']})"
+    return text
+
+
+def explain_error(function: str, error: dict, ctx: Context) -> str:
+    """Words for a student: a missing function, an exception with their own line, a limit."""
+    kind = error.get("type")
+    if kind == "MissingFunction":
+        name = error.get("message") or function
+        failed = [c for c in ctx.cells if c.get("status") != "ok"]
+        text = f"`{name}` is not defined in your submission"
+        if failed:
+            first = failed[0]
+            why = "timed out" if first["status"] == "timeout" else "raised " + _error_text(first.get("error", {}))
+            text += f" (note: {first.get('name')} {why}, so code after it in that cell did not run)"
+        return text
+    if kind == "NotCallable":
+        return f"`{error.get('message') or function}` is defined but is not a function"
+    if kind == "MemoryError":
+        return f"`{function}` ran out of memory (limit {ctx.limits.memory_mb} MiB)"
+    if kind == "InvalidResult":
+        return f"`{function}` returned data the grader cannot read ({error.get('message')})"
+    return f"`{function}` raised {_error_text(error)}"

@@ -1,0 +1,70 @@
+"""Function check: the student's function against the reference on random inputs."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
+from grader.checks.compare import compare
+from grader.checks.inputs import draw, signature
+from grader.errors import AssignmentError
+from grader.results import CheckResult
+
+
+class FunctionCheck(Check):
+    kind = "function"
+    required = ("points", "function", "args")
+
+    def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
+        super().__init__(spec, dims=dims, source=source)
+        self.trials = int(spec.get("trials", len(self.dims)))
+        if self.trials < 1:
+            raise AssignmentError(f"{source}: trials must be at least 1", field="trials")
+        self.rtol = float(spec.get("rtol", 1e-6))
+        self.atol = float(spec.get("atol", 1e-9))
+        self.returns: list[str] | None = spec.get("returns")
+
+    def draw_inputs(self, rng: np.random.Generator) -> list[tuple[dict, list[Any]]]:
+        trials = []
+        for t in range(self.trials):
+            dims = self.dims[t % len(self.dims)]
+            trials.append((dims, [draw(arg, dims, rng) for arg in self.args]))
+        return trials
+
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+        trials = self.draw_inputs(rng)
+        reference = getattr(ctx.reference, self.function)
+        state = [(values, reference(*copy.deepcopy(values))) for _, values in trials]
+        task = {
+            "driver": "call",
+            "calls": [{"fn": self.function, "args": encode_args(values)} for values, _ in state],
+        }
+        return task, state
+
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+        if outcome.failure:
+            return self.result(False, outcome.failure)
+        names = [a["name"] for a in self.args]
+        failures = []
+        for (values, expected), call in zip(state, outcome.calls, strict=True):
+            call_text = signature(self.function, names, values)
+            if call.error:
+                failures.append({"call": call_text, "message": explain_error(self.function, call.error, ctx),
+                                 "error": call.error})
+                continue
+            mismatch = compare(expected, call.value, rtol=self.rtol, atol=self.atol, names=self.returns)
+            if mismatch:
+                failures.append({"call": call_text, "message": mismatch.text(), "kind": mismatch.kind,
+                                 "rel_error": mismatch.rel_error, "values": values,
+                                 "expected": expected, "got": call.value})
+        if not failures:
+            return self.result(True, f"correct on {len(state)} random inputs")
+        first = failures[0]
+        message = first["message"] if "error" in first else f"{first['call']}: {first['message']}"
+        if "error" in first:
+            message = f"{message} (called as {first['call']})"
+        message += f" [failed on {len(failures)} of {len(state)} inputs]"
+        return self.result(False, message, failures=failures)

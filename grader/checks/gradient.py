@@ -1,0 +1,117 @@
+"""Gradient check: the student's gradients against central differences of the reference cost."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
+from grader.checks.compare import excerpt
+from grader.checks.inputs import signature
+from grader.checks.function import FunctionCheck
+from grader.errors import AssignmentError
+from grader.results import CheckResult
+
+
+def numerical_gradient(cost, values: list[Any], index: int, eps: float) -> np.ndarray:
+    base = np.array(values[index], dtype=float)
+    grad = np.zeros_like(base)
+    for pos in np.ndindex(base.shape):
+        shifted = []
+        for sign in (1.0, -1.0):
+            probe = base.copy()
+            probe[pos] += sign * eps
+            args = copy.deepcopy(values)
+            args[index] = float(probe) if base.ndim == 0 else probe
+            shifted.append(float(cost(*args)))
+        grad[pos] = (shifted[0] - shifted[1]) / (2 * eps)
+    return grad
+
+
+class GradientCheck(FunctionCheck):
+    kind = "gradient"
+    required = ("points", "function", "args", "cost", "wrt")
+
+    def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
+        spec = {"trials": 1, **spec}
+        super().__init__(spec, dims=dims, source=source)
+        self.cost = spec["cost"]
+        self.wrt: list[str] = list(spec["wrt"])
+        names = [a["name"] for a in self.args]
+        for name in self.wrt:
+            if name not in names:
+                raise AssignmentError(f"{source}: wrt names {name!r}, which is not an argument", field="wrt")
+        self.eps = float(spec.get("eps", 1e-6))
+        self.tolerance = float(spec.get("tolerance", 1e-5))
+
+    def reference_functions(self) -> list[str]:
+        return [self.cost]
+
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+        trials = [values for _, values in self.draw_inputs(rng)]
+        task = {"driver": "call",
+                "calls": [{"fn": self.function, "args": encode_args(v)} for v in trials]}
+        return task, trials
+
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+        if outcome.failure:
+            return self.result(False, outcome.failure)
+        names = [a["name"] for a in self.args]
+        cost = getattr(ctx.reference, self.cost)
+        rows, fails = [], 0
+        for values, call in zip(state, outcome.calls, strict=True):
+            call_text = signature(self.function, names, values)
+            if call.error:
+                return self.result(False, f"{explain_error(self.function, call.error, ctx)} (called as {call_text})")
+            got = call.value if len(self.wrt) > 1 else [call.value]
+            if not isinstance(got, list) or len(got) != len(self.wrt):
+                return self.result(False, f"{call_text}: expected {len(self.wrt)} gradients "
+                                   f"({', '.join(self.wrt)}), got {_count(call.value)}")
+            for name, grad in zip(self.wrt, got, strict=True):
+                numeric = numerical_gradient(cost, values, names.index(name), self.eps)
+                row = _row(name, numeric, grad, self.tolerance)
+                fails += not row["passed"]
+                rows.append(row)
+        passed = fails == 0
+        table = "; ".join(_row_text(r) for r in rows)
+        head = "gradients match central differences" if passed else f"{fails} of {len(rows)} gradients are wrong"
+        return self.result(passed, f"{head}: {table}", fraction=(len(rows) - fails) / len(rows),
+                           table=[{k: v for k, v in r.items() if k not in ("numeric", "got")} for r in rows],
+                           rows=rows, values=state[0])
+
+
+def _count(value: Any) -> str:
+    return f"{len(value)} values" if isinstance(value, list) else "a single value"
+
+
+def _row(name: str, numeric: np.ndarray, grad: Any, tolerance: float) -> dict:
+    row = {"param": name, "shape": list(numeric.shape), "passed": False, "rel_error": None,
+           "worst": None, "numeric": numeric, "got": grad}
+    if not isinstance(grad, np.ndarray):
+        row["problem"] = "not an array"
+        return row
+    g = grad.reshape(numeric.shape) if numeric.size == 1 and grad.size == 1 else grad
+    if g.shape != numeric.shape:
+        row["problem"] = f"shape {tuple(g.shape)}, expected {tuple(numeric.shape)}"
+        return row
+    diff = np.abs(g - numeric)
+    rel = float(np.linalg.norm(g - numeric) / max(np.linalg.norm(g) + np.linalg.norm(numeric), 1e-12))
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    row.update(rel_error=rel, worst=[int(i) for i in worst], passed=bool(rel <= tolerance and np.all(np.isfinite(g))),
+               expected_worst=float(numeric[worst]), got_worst=float(g[worst]),
+               excerpt=f"numerical {excerpt(numeric)}, yours {excerpt(g)}")
+    return row
+
+
+def _row_text(row: dict) -> str:
+    shape = tuple(row["shape"]) if row["shape"] else "scalar"
+    if row.get("problem"):
+        return f"{row['param']} {shape}: {row['problem']}"
+    mark = "ok" if row["passed"] else "WRONG"
+    text = f"{row['param']} {shape}: relative error {row['rel_error']:.2g} {mark}"
+    if not row["passed"]:
+        text += (f" (worst at {row['worst']}: numerical {row['expected_worst']:.6g}, "
+                 f"yours {row['got_worst']:.6g})")
+    return text

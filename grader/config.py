@@ -1,0 +1,140 @@
+"""Service configuration: documented defaults, an instance folder, environment variables.
+
+Precedence, lowest first: the defaults below, ``<instance>/config.py`` (plain
+``KEY = value`` lines), the environment, then ``overrides`` passed to the app
+factory (tests). Every setting is listed in ``SETTINGS`` with its environment
+variable and what it does, so the README table and ``--help`` never drift.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str
+    default: Any
+    doc: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "DATABASE_URL", None,
+            "SQLAlchemy URL. Default: SQLite (WAL) file grader.db in the instance folder. "
+            "PostgreSQL: postgresql+psycopg://user@host/db."),
+    Setting("SECRET_KEY", "GRADER_SECRET_KEY", None,
+            "Signs sessions and CSRF tokens. Default: random, kept in <instance>/secret_key."),
+    Setting("BROKER_URL", "GRADER_BROKER_URL", None,
+            "Message broker for an external worker (Celery, redis://...). "
+            "Default: none, submissions are graded by the embedded runner."),
+    Setting("ASSIGNMENTS_DIR", "GRADER_ASSIGNMENTS_DIR", str(PROJECT_ROOT / "assignments"),
+            "Folder of bundled assignments loaded by `grader serve` and `grader db upgrade`."),
+    Setting("STORAGE_DIR", "GRADER_STORAGE_DIR", None,
+            "Where uploaded files are kept, content-addressed. Default: <instance>/uploads."),
+    Setting("WORKERS", "GRADER_WORKERS", 2,
+            "Threads of the embedded job runner (each grades one submission at a time).", int),
+    Setting("MAX_UPLOAD_BYTES", "GRADER_MAX_UPLOAD_BYTES", 2 * 1024 * 1024,
+            "Largest accepted request body (uploads); larger ones get 413.", int),
+    Setting("RATE_LIMIT_IP", "GRADER_RATE_LIMIT_IP", "20/minute",
+            "Submissions one client address may create (web form and API), as N/second|minute|hour."),
+    Setting("RATE_LIMIT_TOKEN", "GRADER_RATE_LIMIT_TOKEN", "120/minute",
+            "Submissions one API token may create, as N/second|minute|hour."),
+    Setting("PROXY_COUNT", "GRADER_PROXY_COUNT", 0,
+            "Number of reverse proxies in front of the service whose X-Forwarded-For is trusted.",
+            int),
+)
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if value is None or setting.kind is str:
+        return value
+    try:
+        return setting.kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{setting.env} must be {setting.kind.__name__}, got {value!r}") from exc
+
+
+def read_instance_config(instance_path: Path) -> dict[str, Any]:
+    """Upper-case names assigned in ``<instance>/config.py`` (executed like Flask's from_pyfile)."""
+    path = instance_path / "config.py"
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - admin-owned file
+    return {k: v for k, v in namespace.items() if k.isupper()}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A random key kept in the instance folder, so restarts keep sessions and CSRF valid."""
+    path = instance_path / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("GRADER_INSTANCE_PATH") or (Path.cwd() / "instance")).resolve()
+
+
+def load_config(
+    instance_path: Path,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Resolve every setting; creates the instance folder (and its secret key) if needed."""
+    environ = dict(os.environ) if environ is None else environ
+    instance_path.mkdir(parents=True, exist_ok=True)
+    from_file = read_instance_config(instance_path)
+    overrides = overrides or {}
+    config: dict[str, Any] = {}
+    for s in SETTINGS:
+        value = s.default
+        if s.key in from_file:
+            value = from_file[s.key]
+        if environ.get(s.env):
+            value = environ[s.env]
+        if s.key in overrides:
+            value = overrides[s.key]
+        config[s.key] = _coerce(s, value)
+    extra = {k: v for k, v in {**from_file, **overrides}.items() if k not in config}
+    config.update(extra)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'grader.db'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(instance_path)
+    if not config["STORAGE_DIR"]:
+        config["STORAGE_DIR"] = str(instance_path / "uploads")
+    config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the postgres:// and postgresql:// spellings hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def parse_rate(rate: str) -> tuple[int, float]:
+    """'20/minute' -> (20, 60.0). A count of 0 disables the limit."""
+    try:
+        count, _, unit = rate.partition("/")
+        seconds = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}[
+            unit.strip().rstrip("s") or "minute"
+        ]
+        return int(count), seconds
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"rate limit must look like '20/minute', got {rate!r}") from exc

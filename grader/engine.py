@@ -1,0 +1,90 @@
+"""Grade one submission: plan every check, one sandbox run, judge in the trusted process."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from grader.assignments import Assignment
+from grader.checks import Context, read_outcome
+from grader.errors import SubmissionRejected
+from grader.results import CheckResult, GradeResult
+from grader.sandbox.backends import make_backend
+from grader.sandbox.runner import run_job
+from grader.submissions import Submission, read_submission
+
+log = logging.getLogger(__name__)
+
+
+def grade(
+    assignment: Assignment,
+    submission: Submission,
+    *,
+    seed: int | None = None,
+    backend=None,
+) -> GradeResult:
+    """Never raises for anything the student did: every problem becomes feedback."""
+    seed = secrets.randbits(32) if seed is None else seed
+    backend = backend or make_backend()
+    limits = assignment.limits
+    ctx = Context(reference=assignment.reference, limits=limits)
+    rng = np.random.default_rng(seed)
+    plans, tasks = [], []
+    for index, check in enumerate(assignment.checks):
+        task, state = check.plan(np.random.default_rng(rng.integers(2**63)), ctx)
+        task.update(id=f"check-{index}", seconds=float(check.seconds or limits.task_seconds))
+        tasks.append(task)
+        plans.append((check, task, state))
+    job = {
+        "module": submission.module,
+        "cell_seconds": limits.cell_seconds,
+        "cells": submission.cells,
+        "tasks": tasks,
+    }
+    raw = run_job(job, limits, backend)
+    ctx.cells = raw.cells
+    results = []
+    for check, task, state in plans:
+        n_calls = len(task.get("calls") or task.get("loops") or [])
+        outcome = read_outcome(raw, task["id"], n_calls, limits)
+        try:
+            results.append(check.evaluate(state, outcome, ctx))
+        except Exception:
+            log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
+            results.append(CheckResult(name=check.name, max_score=check.points,
+                                       message="the grader failed on this check (our bug, not yours); "
+                                               "it has been logged"))
+    result = GradeResult(assignment=assignment.slug, status="graded", checks=results,
+                         max_score=assignment.max_score)
+    result.log = {
+        "seed": seed,
+        "sandbox": raw.backend,
+        "seconds": raw.seconds,
+        "cells": [{k: v for k, v in c.items() if k in ("name", "status", "error", "seconds")}
+                  for c in raw.cells if isinstance(c, dict)],
+        "stdout": raw.stdout,
+        "stderr": raw.stderr,
+        "timed_out": raw.timed_out,
+    }
+    return result
+
+
+def grade_bytes(assignment: Assignment, filename: str, data: bytes, **kwargs) -> GradeResult:
+    try:
+        submission = read_submission(filename, data)
+    except SubmissionRejected as exc:
+        return GradeResult.rejected(assignment.slug, exc.message, assignment.max_score)
+    return grade(assignment, submission, **kwargs)
+
+
+def grade_file(assignment: Assignment, path: Path | str, **kwargs) -> GradeResult:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return GradeResult.rejected(assignment.slug, f"cannot read {path.name}: {exc.strerror}",
+                                    assignment.max_score)
+    return grade_bytes(assignment, path.name, data, **kwargs)

@@ -1,0 +1,33 @@
+"""Job runners. The web side only ever calls ``enqueue(submission_id)`` after the
+submission is committed; a worker loads the submission by id, grades it and
+writes the status (``grader.service.grade_submission``). The embedded runner
+below is the default; a broker-backed runner implements the same interface."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from grader.db import Database
+from grader.storage import BlobStore
+
+
+class JobQueue(Protocol):
+    def enqueue(self, submission_id: str) -> None:
+        """Hand a committed submission to a worker (never blocks on grading)."""
+
+    def start(self) -> None:
+        """Start workers and pick up submissions a crash left queued or running."""
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking jobs; wait up to ``timeout`` for running ones."""
+
+
+def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
+    from grader.jobs.embedded import EmbeddedRunner
+
+    if config.get("BROKER_URL"):
+        raise RuntimeError(
+            "GRADER_BROKER_URL is set, but this version has no broker-backed runner yet; "
+            "unset it to use the embedded runner"
+        )
+    return EmbeddedRunner(database, store, workers=int(config.get("WORKERS", 2)))

@@ -1,0 +1,71 @@
+"""Result records. A crash still yields a result: a check that could not run
+is a failed check with a message, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CheckResult:
+    name: str
+    max_score: float
+    score: float = 0.0
+    passed: bool = False
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, *, details: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "passed": self.passed,
+            "score": round(self.score, 4),
+            "max_score": self.max_score,
+            "message": self.message,
+        }
+        if details and self.details:
+            out["details"] = self.details
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            name=data["name"],
+            max_score=data["max_score"],
+            score=data.get("score", 0.0),
+            passed=data.get("passed", False),
+            message=data.get("message", ""),
+            details=data.get("details") or {},
+        )
+
+
+@dataclass
+class GradeResult:
+    assignment: str
+    status: str  # "graded" | "rejected"
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str | None = None
+    max_score: float = 0.0
+    log: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 4)
+
+    def to_dict(self, *, details: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "assignment": self.assignment,
+            "status": self.status,
+            "score": self.score,
+            "max_score": self.max_score,
+            "checks": [c.to_dict(details=details) for c in self.checks],
+            "error": self.error,
+        }
+        if details and self.log:
+            out["log"] = self.log
+        return out
+
+    @classmethod
+    def rejected(cls, assignment: str, reason: str, max_score: float = 0.0) -> GradeResult:
+        return cls(assignment=assignment, status="rejected", error=reason, max_score=max_score)

@@ -1,0 +1,139 @@
+"""How a run is started: bubblewrap (the default) or bare processes (unsafe)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from grader.errors import SandboxUnavailable
+from grader.sandbox.limits import Limits
+
+log = logging.getLogger(__name__)
+
+JOB_DIR = "/job"
+ENV_DIR = "/opt/student-env"
+
+CHILD_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp/matplotlib",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+def _system_dirs() -> list[str]:
+    """Bind the read-only system; merged-/usr links are recreated as links."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for name in ("/etc/ld.so.cache", "/etc/alternatives"):
+        if os.path.exists(name):
+            args += ["--ro-bind", name, name]
+    return args
+
+
+class BubblewrapBackend:
+    name = "bubblewrap"
+    safe = True
+
+    def __init__(self, python: str, student_env: str) -> None:
+        self.bwrap = shutil.which("bwrap")
+        if not self.bwrap:
+            raise SandboxUnavailable(
+                "bubblewrap is not installed (Debian package 'bubblewrap'); "
+                "install it, or set GRADER_SANDBOX=process on a machine that grades trusted code only"
+            )
+        self.python = python
+        self.student_env = student_env
+
+    def command(self, job_dir: str, limits: Limits, results_fd: int) -> tuple[list[str], dict, str | None]:
+        """Directories are bound from open fds (``fds``), so the unprivileged uid that
+        runs bwrap needs no access to their host paths; the harness closes them."""
+        argv = [
+            self.bwrap,
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname", "sandbox",
+            *_system_dirs(),
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(limits.tmp_mb * 1024 * 1024),
+            "--tmpfs", "/tmp",
+            "--ro-bind-fd", "{job_fd}", JOB_DIR,
+            "--ro-bind-fd", "{env_fd}", ENV_DIR,
+            "--remount-ro", "/",
+            "--chdir", "/tmp",
+            "--clearenv",
+        ]
+        for key, value in CHILD_ENV.items():
+            argv += ["--setenv", key, value]
+        argv += ["--", self.python, "-I", "-S", "-B", f"{JOB_DIR}/harness.py",
+                 f"{JOB_DIR}/job.json", ENV_DIR, str(results_fd)]
+        # bwrap itself starts with an empty environment: its pid 1 keeps the one it
+        # was given, readable as /proc/1/environ from inside.
+        return argv, {}, None
+
+
+class ProcessBackend:
+    """No isolation but rlimits and a clean environment: for trusted code only."""
+
+    name = "process"
+    safe = False
+    warning = (
+        "GRADER_SANDBOX=process: submissions run WITHOUT isolation (they can read files "
+        "and reach the network). Do not use it for untrusted code; install bubblewrap."
+    )
+
+    def __init__(self, python: str, student_env: str) -> None:
+        self.python = python
+        self.student_env = student_env
+
+    def command(self, job_dir: str, limits: Limits, results_fd: int) -> tuple[list[str], dict, str | None]:
+        env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(job_dir, "tmp", "matplotlib"))
+        env["HOME"] = os.path.join(job_dir, "tmp")
+        argv = [self.python, "-I", "-S", "-B", os.path.join(job_dir, "harness.py"),
+                os.path.join(job_dir, "job.json"), self.student_env, str(results_fd)]
+        return argv, env, os.path.join(job_dir, "tmp")
+
+
+def default_python() -> str:
+    return os.environ.get("GRADER_SANDBOX_PYTHON") or (
+        "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    )
+
+
+def default_student_env() -> str:
+    configured = os.environ.get("GRADER_SANDBOX_ENV")
+    if configured:
+        return configured
+    return str(Path(__file__).resolve().parents[2] / ".sandbox-env")
+
+
+def make_backend(name: str | None = None):
+    name = name or os.environ.get("GRADER_SANDBOX", "bubblewrap")
+    python, env = default_python(), default_student_env()
+    if not os.path.isdir(env):
+        raise SandboxUnavailable(
+            f"the student environment {env} is missing: run 'make setup' "
+            "(or point GRADER_SANDBOX_ENV at a folder with numpy, matplotlib and scikit-learn)"
+        )
+    if name == "bubblewrap":
+        return BubblewrapBackend(python, env)
+    if name == "process":
+        log.warning(ProcessBackend.warning)
+        return ProcessBackend(python, env)
+    raise SandboxUnavailable(f"unknown sandbox backend {name!r} (use 'bubblewrap' or 'process')")

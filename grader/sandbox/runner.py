@@ -1,0 +1,209 @@
+"""Start one sandbox run, feed it a job, collect raw results within the limits.
+
+The run talks back on a private pipe (its number given on the command line) in JSON lines; stdout and
+stderr are only kept, capped, to show the student what their code printed.
+Whatever happens, every process of the run is gone when ``run_job`` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.sandbox import slots
+from grader.sandbox.limits import Limits
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+RUNTIME_FILES = ("harness.py", "codec.py")
+
+
+@dataclass
+class RawRun:
+    """What came back from one run, not yet trusted (see grader.checks for the judging)."""
+
+    cells: list[dict] = field(default_factory=list)
+    tasks: dict[str, dict] = field(default_factory=dict)
+    ends: dict[str, dict] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    results_overflow: bool = False
+    finished: bool = False
+    returncode: int | None = None
+    seconds: float = 0.0
+    backend: str = ""
+    malformed_lines: int = 0
+
+
+def _rlimits(limits: Limits) -> dict[str, int]:
+    mib = 1024 * 1024
+    return {
+        "RLIMIT_AS": limits.memory_mb * mib,
+        "RLIMIT_CPU": int(limits.cpu_seconds),
+        "RLIMIT_NPROC": int(limits.processes),
+        "RLIMIT_FSIZE": limits.file_mb * mib,
+        "RLIMIT_CORE": 0,
+        "RLIMIT_NOFILE": 256,
+    }
+
+
+def _nproc_budget(limits: Limits, uid: int | None) -> int:
+    """Without a uid of our own, RLIMIT_NPROC counts our other processes too."""
+    if uid is not None:
+        return limits.processes
+    return len(slots.processes_of(os.getuid())) + limits.processes
+
+
+class _Capped:
+    def __init__(self, cap: int) -> None:
+        self.cap, self.parts, self.size, self.dropped = cap, [], 0, 0
+
+    def add(self, data: bytes) -> bool:
+        room = self.cap - self.size
+        if room > 0:
+            self.parts.append(data[:room])
+        self.size += len(data)
+        return self.size <= self.cap
+
+    def text(self) -> str:
+        out = b"".join(self.parts).decode("utf-8", errors="replace")
+        if self.size > self.cap:
+            out += f"\n[... {self.size - self.cap} more bytes of output not kept]"
+        return out
+
+
+def _prepare(job_dir: str, job: dict, uid: int | None) -> None:
+    for name in RUNTIME_FILES:
+        shutil.copyfile(HERE / name, os.path.join(job_dir, name))
+    with open(os.path.join(job_dir, "job.json"), "w", encoding="utf-8") as fh:
+        json.dump(job, fh)
+    os.chmod(job_dir, 0o755)
+    for name in (*RUNTIME_FILES, "job.json"):
+        os.chmod(os.path.join(job_dir, name), 0o644)
+
+
+def run_job(job: dict, limits: Limits, backend) -> RawRun:
+    raw = RawRun(backend=backend.name)
+    start = time.monotonic()
+    with slots.sandbox_uid() as uid, tempfile.TemporaryDirectory(prefix="grader-run-") as job_dir:
+        read_fd, write_fd = os.pipe()
+        dir_fds = {
+            "job_fd": os.open(job_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC),
+            "env_fd": os.open(backend.student_env, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC),
+        }
+        argv, env, workdir = backend.command(job_dir, limits, write_fd)
+        argv = [a.format(**dir_fds) if a.startswith("{") else a for a in argv]
+        job = dict(job, rlimits=_rlimits(limits), cwd=workdir or "/tmp")
+        job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, uid)
+        _prepare(job_dir, job, uid)
+        if workdir:
+            os.makedirs(workdir, mode=0o700)
+            if uid is not None:
+                os.chown(workdir, uid, uid)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                pass_fds=(write_fd, *dir_fds.values()),
+                close_fds=True,
+                start_new_session=True,
+                user=uid,
+                group=uid,
+                extra_groups=[] if uid is not None else None,
+            )
+        finally:
+            for fd in (write_fd, *dir_fds.values()):
+                os.close(fd)
+        try:
+            _collect(proc, read_fd, limits, raw, start)
+        finally:
+            _kill(proc)
+            os.close(read_fd)
+    raw.seconds = round(time.monotonic() - start, 4)
+    return raw
+
+
+def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, start: float) -> None:
+    out, err = _Capped(limits.output_kb * 1024), _Capped(limits.output_kb * 1024)
+    results_cap = limits.results_mb * 1024 * 1024
+    buffer, received = bytearray(), 0
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, out)
+    sel.register(proc.stderr, selectors.EVENT_READ, err)
+    sel.register(read_fd, selectors.EVENT_READ, None)
+    deadline = start + limits.wall_seconds
+    open_streams = 3
+    while open_streams:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raw.timed_out = True
+            break
+        for key, _ in sel.select(timeout=min(remaining, 1.0)):
+            data = os.read(key.fd, 65536)
+            if not data:
+                sel.unregister(key.fileobj)
+                open_streams -= 1
+                continue
+            if key.data is not None:
+                key.data.add(data)
+                continue
+            received += len(data)
+            if received > results_cap:
+                raw.results_overflow = True
+                open_streams = 0
+                break
+            buffer += data
+            *lines, rest = buffer.split(b"\n")
+            buffer = bytearray(rest)
+            for line in lines:
+                _record(raw, line)
+    sel.close()
+    raw.stdout, raw.stderr = out.text(), err.text()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        raw.returncode = proc.wait(timeout=0.5 if not raw.timed_out else 0)
+
+
+def _record(raw: RawRun, line: bytes) -> None:
+    try:
+        record = json.loads(line)
+        event = record["event"]
+    except (ValueError, TypeError, KeyError):
+        raw.malformed_lines += 1
+        return
+    if not isinstance(record, dict):
+        raw.malformed_lines += 1
+    elif event == "load" and not raw.cells and isinstance(record.get("cells"), list):
+        raw.cells = record["cells"]
+    elif event == "task" and isinstance(record.get("id"), str):
+        raw.tasks.setdefault(record["id"], record)
+    elif event == "end" and isinstance(record.get("id"), str):
+        raw.ends.setdefault(record["id"], record)
+    elif event == "done":
+        raw.finished = True
+    else:
+        raw.malformed_lines += 1
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()

@@ -1,0 +1,143 @@
+"""Reading what a student uploaded: a .py file or a Jupyter notebook.
+
+Anything that cannot be graded at all is rejected with a one-line reason.
+Notebook cells are prepared here, in the trusted process: IPython magics and
+shell lines are neutralised before the code ever reaches the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from grader.errors import SubmissionRejected
+
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = 100 * 1024 * 1024
+KEEP_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+KEEP_STATEMENT_LINE_MAGICS = {"time", "timeit", "prun"}
+
+_LINE_MAGIC = re.compile(r"^(\s*)(?:(\w[\w\s,\[\]\.]*?)\s*=\s*)?([%!])(%?)(\w*)(.*)$")
+
+
+@dataclass
+class Submission:
+    filename: str
+    kind: str  # "python" | "notebook"
+    cells: list[dict] = field(default_factory=list)
+    source_bytes: int = 0
+
+    @property
+    def module(self) -> str:
+        return "__main__" if self.kind == "notebook" else "submission"
+
+
+def _neutralise_line(line: str) -> str:
+    match = _LINE_MAGIC.match(line)
+    if not match:
+        return line
+    indent, target, bang, _, name, rest = match.groups()
+    if bang == "%" and name in KEEP_STATEMENT_LINE_MAGICS and rest.strip() and not target:
+        return indent + rest.strip()
+    if target:
+        return f"{indent}{target} = []"
+    return f"{indent}pass"
+
+
+def neutralise(source: str) -> str:
+    """Turn IPython syntax into plain Python that does nothing harmful."""
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split()[0] if lines[0].lstrip()[2:].split() else ""
+        if magic not in KEEP_BODY_CELL_MAGICS:
+            return "pass"
+        lines = lines[1:]
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")) or re.match(r"^\s*[\w\.\[\]]+\s*=\s*[!%]", line):
+            out.append(_neutralise_line(line))
+        elif stripped.endswith("?") and not stripped.startswith("#") and stripped.rstrip("?").isidentifier():
+            out.append(line[: len(line) - len(stripped)] + "pass")
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _has_code(source: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("#") for line in source.splitlines())
+
+
+def _text(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise SubmissionRejected("the file is binary, not Python code or a notebook")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubmissionRejected(f"the file is not UTF-8 text (bad byte at position {exc.start})") from exc
+
+
+def _read_notebook(filename: str, text: str, max_source_bytes: int) -> Submission:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionRejected(
+            f"the notebook is not valid JSON (line {exc.lineno}: {exc.msg}; is the file truncated?)"
+        ) from exc
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise SubmissionRejected("the file is JSON but not a Jupyter notebook (no cells)")
+    import nbformat  # only notebooks pay for it
+
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises many kinds for malformed notebooks
+        raise SubmissionRejected(f"the notebook cannot be read: {str(exc).splitlines()[0][:200]}") from exc
+    cells, index = [], 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        index += 1
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if _has_code(source):
+            cells.append({"name": f"code cell {index}", "source": neutralise(source)})
+    return _finish(filename, "notebook", cells, max_source_bytes)
+
+
+def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) -> Submission:
+    size = sum(len(c["source"].encode()) for c in cells)
+    if not cells:
+        raise SubmissionRejected("the submission contains no code")
+    if size > max_source_bytes:
+        raise SubmissionRejected(
+            f"the code is too large ({size // 1024} KiB; the limit is {max_source_bytes // 1024} KiB)"
+        )
+    return Submission(filename=filename, kind=kind, cells=cells, source_bytes=size)
+
+
+def read_submission(
+    filename: str,
+    data: bytes,
+    *,
+    max_source_bytes: int = MAX_SOURCE_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> Submission:
+    """Parse an upload, or raise SubmissionRejected with a one-line reason."""
+    name = filename.rsplit("/", 1)[-1] or "submission"
+    if len(data) > max_file_bytes:
+        raise SubmissionRejected(
+            f"the file is too large ({len(data) // (1024 * 1024)} MiB; the limit is "
+            f"{max_file_bytes // (1024 * 1024)} MiB)"
+        )
+    if not data.strip():
+        raise SubmissionRejected("the file is empty")
+    lower = name.lower()
+    if not lower.endswith((".py", ".ipynb")):
+        raise SubmissionRejected("only .py files and .ipynb notebooks can be graded")
+    text = _text(data)
+    if lower.endswith(".ipynb"):
+        return _read_notebook(name, text, max_source_bytes)
+    if not _has_code(text):
+        raise SubmissionRejected("the submission contains no code")
+    return _finish(name, "python", [{"name": name, "source": text}], max_source_bytes)
