@@ -58,7 +58,7 @@ def neutralise(source: str) -> str:
         stripped = line.lstrip()
         if stripped.startswith(("%", "!")) or re.match(r"^\s*[\w\.\[\]]+\s*=\s*[!%]", line):
             out.append(_neutralise_line(line))
-        elif stripped.endswith("?") and not stripped.startswith("#") and stripped.rstrip("?").isidentifier():
+        elif re.fullmatch(r"[\w\.]+\?\??", stripped):
             out.append(line[: len(line) - len(stripped)] + "pass")
         else:
             out.append(line)

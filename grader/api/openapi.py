@@ -1,0 +1,219 @@
+"""The OpenAPI 3.0 document of /api/v1. Tests check real responses against it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS = ["queued", "running", "graded", "rejected", "error"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+NUM = {"type": "number"}
+NUM_OR_NULL = {"type": "number", "nullable": True}
+STR_OR_NULL = {"type": "string", "nullable": True}
+TIME = {"type": "string", "format": "date-time"}
+TIME_OR_NULL = {"type": "string", "format": "date-time", "nullable": True}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Function": {
+        "type": "object",
+        "required": ["name", "signature", "doc"],
+        "properties": {"name": {"type": "string"}, "signature": {"type": "string"},
+                       "doc": {"type": "string"}},
+    },
+    "Assignment": {
+        "type": "object",
+        "required": ["slug", "title", "version", "max_score", "functions", "url", "html_url"],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "version": {"type": "integer"},
+            "max_score": NUM,
+            "functions": {"type": "array", "items": _ref("Function")},
+            "url": {"type": "string"},
+            "html_url": {"type": "string"},
+            "description": {"type": "string", "description": "Markdown (single assignment only)"},
+        },
+    },
+    "Check": {
+        "type": "object",
+        "required": ["name", "passed", "score", "max_score", "message"],
+        "properties": {"name": {"type": "string"}, "passed": {"type": "boolean"},
+                       "score": NUM, "max_score": NUM, "message": {"type": "string"}},
+    },
+    "Accepted": {
+        "type": "object",
+        "required": ["id", "status", "url", "html_url"],
+        "properties": {"id": {"type": "string"}, "status": {"type": "string", "enum": STATUS},
+                       "url": {"type": "string"}, "html_url": {"type": "string"}},
+    },
+    "Submission": {
+        "type": "object",
+        "required": ["id", "assignment", "student", "filename", "status", "score", "max_score",
+                     "error", "checks", "created_at", "graded_at", "url", "html_url",
+                     "file_url"],
+        "properties": {
+            "id": {"type": "string"},
+            "assignment": {"type": "string"},
+            "student": STR_OR_NULL,
+            "filename": {"type": "string"},
+            "status": {"type": "string", "enum": STATUS},
+            "score": NUM_OR_NULL,
+            "max_score": NUM_OR_NULL,
+            "error": STR_OR_NULL,
+            "checks": {"type": "array", "items": _ref("Check")},
+            "created_at": TIME,
+            "graded_at": TIME_OR_NULL,
+            "url": {"type": "string"},
+            "html_url": {"type": "string"},
+            "file_url": {"type": "string"},
+        },
+    },
+    "Grade": {
+        "type": "object",
+        "required": ["student", "best_score", "latest_score", "max_score", "submissions",
+                     "graded_at", "latest_submission"],
+        "properties": {
+            "student": {"type": "string"},
+            "best_score": NUM_OR_NULL,
+            "latest_score": NUM_OR_NULL,
+            "max_score": NUM,
+            "submissions": {"type": "integer"},
+            "graded_at": TIME_OR_NULL,
+            "latest_submission": STR_OR_NULL,
+        },
+    },
+    "JsonUpload": {
+        "type": "object",
+        "required": ["filename"],
+        "properties": {
+            "filename": {"type": "string", "description": "ends in .py or .ipynb"},
+            "content": {"type": "string", "description": "the file as UTF-8 text"},
+            "content_base64": {"type": "string", "description": "or the file as base64"},
+            "student": {"type": "string"},
+        },
+    },
+}
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+SUB_ID = {"name": "submission_id", "in": "path", "required": True, "schema": {"type": "string"}}
+AUTH_ERRORS = {"401": _error("missing, unknown or revoked token")}
+
+
+def document(server_url: str = "/api/v1") -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Backprop grader API",
+            "version": "1",
+            "description": "Submit homework for grading and pull grades into an LMS. Every "
+                           "error is {\"error\": {\"code\", \"message\"}}.",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": {
+            "/assignments": {"get": {
+                "operationId": "listAssignments",
+                "summary": "Assignments that accept submissions",
+                "responses": {"200": _json({"type": "array", "items": _ref("Assignment")},
+                                           "the assignments"), **AUTH_ERRORS},
+            }},
+            "/assignments/{slug}": {"get": {
+                "operationId": "getAssignment",
+                "parameters": [SLUG],
+                "responses": {"200": _json(_ref("Assignment"), "the assignment"),
+                              "404": _error("no such assignment"), **AUTH_ERRORS},
+            }},
+            "/assignments/{slug}/submissions": {"post": {
+                "operationId": "createSubmission",
+                "summary": "Upload a .py or .ipynb file; it is graded in the background",
+                "parameters": [SLUG],
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"},
+                                       "student": {"type": "string"}}}},
+                    "application/json": {"schema": _ref("JsonUpload")},
+                }},
+                "responses": {
+                    "202": _json(_ref("Accepted"), "accepted and queued; poll url"),
+                    "400": _error("missing file or malformed body"),
+                    "404": _error("no such assignment"),
+                    "413": _error("upload too large"),
+                    "422": _error("the file cannot be graded (extension, encoding, no code)"),
+                    "429": _error("rate limit reached; see Retry-After"),
+                    **AUTH_ERRORS,
+                },
+            }},
+            "/assignments/{slug}/grades": {"get": {
+                "operationId": "getGrades",
+                "summary": "One row per student: best and latest score",
+                "parameters": [SLUG],
+                "responses": {"200": _json({"type": "array", "items": _ref("Grade")}, "grades"),
+                              "404": _error("no such assignment"), **AUTH_ERRORS},
+            }},
+            "/submissions": {"get": {
+                "operationId": "listSubmissions",
+                "parameters": [
+                    {"name": "assignment", "in": "query", "schema": {"type": "string"}},
+                    {"name": "student", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                ],
+                "responses": {"200": _json({"type": "array", "items": _ref("Submission")},
+                                           "newest first"), **AUTH_ERRORS},
+            }},
+            "/submissions/{submission_id}": {"get": {
+                "operationId": "getSubmission",
+                "parameters": [SUB_ID],
+                "responses": {"200": _json(_ref("Submission"), "status, score and checks"),
+                              "404": _error("no such submission"), **AUTH_ERRORS},
+            }},
+            "/submissions/{submission_id}/file": {"get": {
+                "operationId": "getSubmissionFile",
+                "parameters": [SUB_ID],
+                "responses": {
+                    "200": {"description": "the uploaded file", "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}}}},
+                    "404": _error("no such submission"), **AUTH_ERRORS},
+            }},
+            "/openapi.json": {"get": {
+                "operationId": "openapi",
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "this document")},
+            }},
+        },
+    }

@@ -1,0 +1,201 @@
+"""API routes. Every error leaves through the app's handler as {"error": {...}}."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from typing import Any
+
+from flask import Response, g, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from grader.api import bp
+from grader.api.auth import authenticate
+from grader.app import services
+from grader.errors import GraderError
+from grader.models import GradingRun, Submission
+from grader.service import (
+    BadRequest,
+    accept_submission,
+    get_assignment,
+    gradebook,
+    list_assignments,
+    load_submission,
+)
+
+PUBLIC = {"api.openapi"}
+
+
+class NotFound(GraderError):
+    status_code = 404
+    code = "not_found"
+
+
+@bp.before_request
+def require_token() -> None:
+    if request.endpoint not in PUBLIC:
+        authenticate()
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def assignment_json(row: Any) -> dict[str, Any]:
+    return {
+        **row.to_dict(),
+        "url": url_for("api.get_assignment_route", slug=row.slug, _external=True),
+        "html_url": url_for("web.assignment", slug=row.slug, _external=True),
+    }
+
+
+def submission_json(sub: Submission) -> dict[str, Any]:
+    run = sub.latest_run
+    return {
+        "id": sub.id,
+        "assignment": sub.assignment.slug,
+        "student": sub.student.external_id if sub.student else None,
+        "filename": sub.filename,
+        "status": sub.status,
+        "score": sub.score,
+        "max_score": sub.max_score,
+        "error": sub.error,
+        "checks": [c.to_dict() for c in run.checks] if run and sub.finished else [],
+        "created_at": iso(sub.created_at),
+        "graded_at": iso(sub.graded_at),
+        "url": url_for("api.get_submission", submission_id=sub.id, _external=True),
+        "html_url": url_for("web.submission", submission_id=sub.id, _external=True),
+        "file_url": url_for("api.get_submission_file", submission_id=sub.id, _external=True),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    from grader.api.openapi import document
+
+    return jsonify(document(request.url_root.rstrip("/") + "/api/v1"))
+
+
+@bp.get("/assignments")
+def get_assignments() -> Response:
+    with services()["db"].session() as session:
+        return jsonify([assignment_json(a) for a in list_assignments(session)])
+
+
+@bp.get("/assignments/<slug>")
+def get_assignment_route(slug: str) -> Response:
+    with services()["db"].session() as session:
+        row = get_assignment(session, slug)
+        return jsonify({**assignment_json(row), "description": row.description})
+
+
+def _upload() -> tuple[str, bytes, str | None]:
+    """(filename, data, student) from a multipart form or a JSON body."""
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadRequest("The request body is not a JSON object.")
+        filename, student = body.get("filename"), body.get("student")
+        if not isinstance(filename, str) or not filename:
+            raise BadRequest("'filename' (a string) is required.", field="filename")
+        if student is not None and not isinstance(student, str):
+            raise BadRequest("'student' must be a string.", field="student")
+        if isinstance(body.get("content"), str):
+            return filename, body["content"].encode("utf-8"), student
+        if isinstance(body.get("content_base64"), str):
+            try:
+                return filename, b64decode(body["content_base64"], validate=True), student
+            except (binascii.Error, ValueError) as exc:
+                raise BadRequest("'content_base64' is not valid base64.",
+                                 field="content_base64") from exc
+        raise BadRequest("'content' (text) or 'content_base64' is required.", field="content")
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest("Send multipart/form-data with a 'file' field, or a JSON body.")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest("The 'file' field is missing.", field="file")
+    return upload.filename, upload.read(), request.form.get("student")
+
+
+@bp.post("/assignments/<slug>/submissions")
+def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
+    svc = services()
+    with svc["db"].session() as session:
+        get_assignment(session, slug)
+    from flask import current_app
+
+    svc["limiter"].hit(f"token:{g.token.id}", current_app.config["RATE_LIMIT_TOKEN"])
+    svc["limiter"].hit(f"ip:{request.remote_addr}", current_app.config["RATE_LIMIT_IP"])
+    filename, data, student = _upload()
+    sub = accept_submission(svc["db"], svc["store"], slug=slug, filename=filename, data=data,
+                            student=student, token_id=g.token.id)
+    svc["queue"].enqueue(sub.id)
+    url = url_for("api.get_submission", submission_id=sub.id, _external=True)
+    body = {"id": sub.id, "status": sub.status, "url": url,
+            "html_url": url_for("web.submission", submission_id=sub.id, _external=True)}
+    return jsonify(body), 202, {"Location": url}
+
+
+def _submission_or_404(session: Any, submission_id: str) -> Submission:
+    sub = load_submission(session, submission_id)
+    if sub is None:
+        raise NotFound(f"No submission {submission_id!r}.")
+    return sub
+
+
+@bp.get("/submissions/<submission_id>")
+def get_submission(submission_id: str) -> Response:
+    with services()["db"].session() as session:
+        return jsonify(submission_json(_submission_or_404(session, submission_id)))
+
+
+@bp.get("/submissions/<submission_id>/file")
+def get_submission_file(submission_id: str) -> Response:
+    svc = services()
+    with svc["db"].session() as session:
+        sub = _submission_or_404(session, submission_id)
+        data = svc["store"].get(sub.blob_sha256)
+        return download(data, sub.filename)
+
+
+def download(data: bytes, filename: str) -> Response:
+    """The stored upload as an attachment that no browser will render as a page."""
+    from werkzeug.utils import secure_filename
+
+    response = Response(data, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{secure_filename(filename) or "submission"}"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/assignments/<slug>/grades")
+def get_grades(slug: str) -> Response:
+    with services()["db"].session() as session:
+        row = get_assignment(session, slug)
+        rows = gradebook(session, row)
+        return jsonify([{**r, "graded_at": iso(r["graded_at"])} for r in rows])
+
+
+@bp.get("/submissions")
+def list_submissions() -> Response:
+    """Recent submissions, optionally of one assignment and/or one student."""
+    from grader.models import Assignment, Student
+
+    limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
+    with services()["db"].session() as session:
+        query = (
+            select(Submission)
+            .order_by(Submission.created_at.desc())
+            .limit(limit)
+            .options(selectinload(Submission.runs).selectinload(GradingRun.checks),
+                     selectinload(Submission.assignment), selectinload(Submission.student))
+        )
+        if request.args.get("assignment"):
+            query = query.join(Assignment).where(Assignment.slug == request.args["assignment"])
+        if request.args.get("student"):
+            query = query.join(Student).where(Student.external_id == request.args["student"])
+        subs = session.scalars(query).all()
+        return jsonify([submission_json(s) for s in subs])
