@@ -122,9 +122,18 @@ def _call(ns, name, args, kwargs):
         return {"error": _describe(exc)}
 
 
+def _plain(value):
+    """0-d arrays arrive as Python numbers: ``seed=0`` must be an int, ``x=0.5`` a float."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
 def _decode_args(call):
-    args = [codec.decode(a) for a in call.get("args", [])]
-    kwargs = {k: codec.decode(v) for k, v in call.get("kwargs", {}).items()}
+    args = [_plain(codec.decode(a)) for a in call.get("args", [])]
+    kwargs = {k: _plain(codec.decode(v)) for k, v in call.get("kwargs", {}).items()}
     return args, kwargs
 
 
