@@ -6,7 +6,6 @@ PY := $(VENV)/bin/python
 SANDBOX_PYTHON ?= /usr/bin/python3
 SANDBOX_ENV ?= .sandbox-env
 STUDENT_PACKAGES ?= numpy matplotlib scikit-learn
-APT_PACKAGES ?= bubblewrap python3 chromium
 
 .PHONY: setup system run test lint bench clean
 
@@ -16,6 +15,7 @@ system:
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	[ -x $(SANDBOX_PYTHON) ] || missing="$$missing python3"; \
+	$(SANDBOX_PYTHON) -c 'import seccomp' 2>/dev/null || missing="$$missing python3-seccomp"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -23,7 +23,7 @@ system:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "missing Debian packages:$$missing -- run: sudo apt-get install$$missing"; \
-	    case "$$missing" in *bubblewrap*|*python3*) exit 1;; esac; \
+	    case "$$missing" in *bubblewrap*) exit 1;; esac; \
 	  fi; \
 	fi
 
@@ -33,13 +33,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-$(SANDBOX_ENV)/.installed: Makefile
+$(SANDBOX_ENV)/.installed: Makefile grader/sandbox/seccomp_policy.py
 	rm -rf $(SANDBOX_ENV)
 	$(PY) -m pip install -q --target $(SANDBOX_ENV) --only-binary=:all: \
 	  --python-version $$($(SANDBOX_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
 	  $(STUDENT_PACKAGES)
 	MPLCONFIGDIR=$(SANDBOX_ENV)/mplconfig MPLBACKEND=Agg $(SANDBOX_PYTHON) -I -S -c \
 	  'import sys; sys.path.insert(0, "$(SANDBOX_ENV)"); import matplotlib.pyplot'
+	$(SANDBOX_PYTHON) grader/sandbox/seccomp_policy.py $(SANDBOX_ENV)/seccomp.bpf \
+	  || echo "warning: no seccomp filter (Debian package python3-seccomp is missing)"
 	chmod -R a+rX $(SANDBOX_ENV)
 	touch $@
 

@@ -161,8 +161,12 @@ def explain_error(function: str, error: dict, ctx: Context) -> str:
         text = f"`{name}` is not defined in your submission"
         if failed:
             first = failed[0]
-            why = "timed out" if first["status"] == "timeout" else "raised " + _error_text(first.get("error", {}))
-            text += f" (note: {first.get('name')} {why}, so code after it in that cell did not run)"
+            error = first.get("error", {})
+            if error.get("type") == "SyntaxError":
+                text += f" ({first.get('name')} has a syntax error, so none of it ran: {_error_text(error)})"
+            else:
+                why = "timed out" if first["status"] == "timeout" else "raised " + _error_text(error)
+                text += f" (note: {first.get('name')} {why}, so the code after that point did not run)"
         return text
     if kind == "NotCallable":
         return f"`{error.get('message') or function}` is defined but is not a function"

@@ -63,8 +63,11 @@ class FunctionCheck(Check):
         if not failures:
             return self.result(True, f"correct on {len(state)} random inputs")
         first = failures[0]
-        message = first["message"] if "error" in first else f"{first['call']}: {first['message']}"
+        if first.get("error", {}).get("type") in ("MissingFunction", "NotCallable"):
+            return self.result(False, first["message"], failures=failures)
         if "error" in first:
-            message = f"{message} (called as {first['call']})"
+            message = f"{first['message']} (called as {first['call']})"
+        else:
+            message = f"{first['call']}: {first['message']}"
         message += f" [failed on {len(failures)} of {len(state)} inputs]"
         return self.result(False, message, failures=failures)

@@ -64,7 +64,10 @@ class GradientCheck(FunctionCheck):
         for values, call in zip(state, outcome.calls, strict=True):
             call_text = signature(self.function, names, values)
             if call.error:
-                return self.result(False, f"{explain_error(self.function, call.error, ctx)} (called as {call_text})")
+                message = explain_error(self.function, call.error, ctx)
+                if call.error.get("type") not in ("MissingFunction", "NotCallable"):
+                    message += f" (called as {call_text})"
+                return self.result(False, message)
             got = call.value if len(self.wrt) > 1 else [call.value]
             if not isinstance(got, list) or len(got) != len(self.wrt):
                 return self.result(False, f"{call_text}: expected {len(self.wrt)} gradients "

@@ -21,6 +21,7 @@ cli.add_command(grade_command)
 cli.add_command(assignments_command)
 cli.add_command(validate_command)
 # service commands are registered below
+__import__("grader.cli.service", fromlist=["register"]).register(cli)
 
 
 def main() -> None:

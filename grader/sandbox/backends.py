@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 JOB_DIR = "/job"
 ENV_DIR = "/opt/student-env"
+SECCOMP_FILE = "seccomp.bpf"  # written by `make setup` (grader/sandbox/seccomp_policy.py)
 
 CHILD_ENV = {
     "PATH": "/usr/bin:/bin",
@@ -58,27 +59,43 @@ class BubblewrapBackend:
             )
         self.python = python
         self.student_env = student_env
+        self.seccomp = os.path.join(student_env, SECCOMP_FILE)
+        if not os.path.exists(self.seccomp):
+            log.warning("no seccomp filter at %s (run 'make setup'): sandboxing without it", self.seccomp)
 
-    def command(self, job_dir: str, limits: Limits, results_fd: int) -> tuple[list[str], dict, str | None]:
+    def open_fds(self, job_dir: str) -> dict[str, int]:
+        flags = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+        fds = {"job_fd": os.open(job_dir, flags), "env_fd": os.open(self.student_env, flags)}
+        if os.path.exists(self.seccomp):
+            fds["seccomp_fd"] = os.open(self.seccomp, os.O_RDONLY | os.O_CLOEXEC)
+        return fds
+
+    def command(
+        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int]
+    ) -> tuple[list[str], dict, str | None]:
         """Directories are bound from open fds (``fds``), so the unprivileged uid that
         runs bwrap needs no access to their host paths; the harness closes them."""
         argv = [
             self.bwrap,
             "--unshare-all",
+            "--unshare-user",
             "--die-with-parent",
             "--new-session",
+            "--disable-userns",
             "--hostname", "sandbox",
             *_system_dirs(),
             "--proc", "/proc",
             "--dev", "/dev",
             "--size", str(limits.tmp_mb * 1024 * 1024),
             "--tmpfs", "/tmp",
-            "--ro-bind-fd", "{job_fd}", JOB_DIR,
-            "--ro-bind-fd", "{env_fd}", ENV_DIR,
+            "--ro-bind-fd", str(fds["job_fd"]), JOB_DIR,
+            "--ro-bind-fd", str(fds["env_fd"]), ENV_DIR,
             "--remount-ro", "/",
             "--chdir", "/tmp",
             "--clearenv",
         ]
+        if "seccomp_fd" in fds:
+            argv += ["--seccomp", str(fds["seccomp_fd"])]
         for key, value in CHILD_ENV.items():
             argv += ["--setenv", key, value]
         argv += ["--", self.python, "-I", "-S", "-B", f"{JOB_DIR}/harness.py",
@@ -102,7 +119,12 @@ class ProcessBackend:
         self.python = python
         self.student_env = student_env
 
-    def command(self, job_dir: str, limits: Limits, results_fd: int) -> tuple[list[str], dict, str | None]:
+    def open_fds(self, job_dir: str) -> dict[str, int]:
+        return {}
+
+    def command(
+        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int]
+    ) -> tuple[list[str], dict, str | None]:
         env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(job_dir, "tmp", "matplotlib"))
         env["HOME"] = os.path.join(job_dir, "tmp")
         argv = [self.python, "-I", "-S", "-B", os.path.join(job_dir, "harness.py"),

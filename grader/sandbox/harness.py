@@ -237,6 +237,7 @@ def main():
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
     os.closerange(3, RESULTS_FD)
     os.closerange(RESULTS_FD + 1, 1 << 16)
+    _emit({"event": "start"})
     with open(sys.argv[1], encoding="utf-8") as fh:
         job = json.load(fh)
     apply_limits(job["rlimits"])

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import SandboxUnavailable
 from grader.sandbox import slots
 from grader.sandbox.limits import Limits
 
@@ -40,6 +41,7 @@ class RawRun:
     stderr: str = ""
     timed_out: bool = False
     results_overflow: bool = False
+    started: bool = False
     finished: bool = False
     returncode: int | None = None
     seconds: float = 0.0
@@ -99,12 +101,8 @@ def run_job(job: dict, limits: Limits, backend) -> RawRun:
     start = time.monotonic()
     with slots.sandbox_uid() as uid, tempfile.TemporaryDirectory(prefix="grader-run-") as job_dir:
         read_fd, write_fd = os.pipe()
-        dir_fds = {
-            "job_fd": os.open(job_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC),
-            "env_fd": os.open(backend.student_env, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC),
-        }
-        argv, env, workdir = backend.command(job_dir, limits, write_fd)
-        argv = [a.format(**dir_fds) if a.startswith("{") else a for a in argv]
+        fds = backend.open_fds(job_dir)
+        argv, env, workdir = backend.command(job_dir, limits, write_fd, fds)
         job = dict(job, rlimits=_rlimits(limits), cwd=workdir or "/tmp")
         job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, uid)
         _prepare(job_dir, job, uid)
@@ -119,7 +117,7 @@ def run_job(job: dict, limits: Limits, backend) -> RawRun:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
-                pass_fds=(write_fd, *dir_fds.values()),
+                pass_fds=(write_fd, *fds.values()),
                 close_fds=True,
                 start_new_session=True,
                 user=uid,
@@ -127,7 +125,7 @@ def run_job(job: dict, limits: Limits, backend) -> RawRun:
                 extra_groups=[] if uid is not None else None,
             )
         finally:
-            for fd in (write_fd, *dir_fds.values()):
+            for fd in (write_fd, *fds.values()):
                 os.close(fd)
         try:
             _collect(proc, read_fd, limits, raw, start)
@@ -135,6 +133,9 @@ def run_job(job: dict, limits: Limits, backend) -> RawRun:
             _kill(proc)
             os.close(read_fd)
     raw.seconds = round(time.monotonic() - start, 4)
+    if not raw.started:
+        # Nothing of the student's ran yet: the sandbox itself could not start.
+        raise SandboxUnavailable(f"the {backend.name} sandbox did not start: {raw.stderr.strip()[:500]}")
     return raw
 
 
@@ -193,6 +194,8 @@ def _record(raw: RawRun, line: bytes) -> None:
         raw.tasks.setdefault(record["id"], record)
     elif event == "end" and isinstance(record.get("id"), str):
         raw.ends.setdefault(record["id"], record)
+    elif event == "start":
+        raw.started = True
     elif event == "done":
         raw.finished = True
     else:

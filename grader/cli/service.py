@@ -1,0 +1,120 @@
+"""Service commands: ``serve`` and ``db``. ``register(cli)`` also adds the
+instructor commands of ``grader.cli.admin``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+def make_app(**overrides: Any) -> Any:
+    """The configured Flask app (config from the instance folder and environment)."""
+    from grader.app import create_app
+
+    try:
+        return create_app(overrides)
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def require_schema(app: Any) -> None:
+    """Refuse to run against a database that `grader db upgrade` has not brought up to date."""
+    from alembic.script import ScriptDirectory
+
+    from grader.db import alembic_config, current_revision
+
+    url = app.config["DATABASE_URL"]
+    try:
+        current = current_revision(url)
+    except Exception as exc:  # noqa: BLE001 - any driver error means: cannot reach it
+        raise click.ClickException(f"cannot open the database: {exc}") from exc
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if current != head:
+        raise click.ClickException(
+            f"the database is at revision {current or 'none'}, not {head}: run `grader db upgrade`"
+        )
+
+
+def upgrade_database(app: Any) -> None:
+    from grader.db import upgrade
+
+    try:
+        upgrade(app.config["DATABASE_URL"])
+    except Exception as exc:  # noqa: BLE001 - report the driver's reason in one line
+        raise click.ClickException(f"database upgrade failed: {exc}") from exc
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, default=None,
+              help="Grading threads of the embedded runner [default: GRADER_WORKERS or 2].")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads answering HTTP requests.")
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the site and the API, grading with the embedded job runner.
+
+    Upgrades the database, (re)loads the bundled assignments, picks up any
+    submission a crash left queued or running, then serves until interrupted.
+    """
+    from waitress import serve
+
+    from grader.service import sync_bundled
+
+    logging.getLogger("grader").setLevel(logging.INFO)
+    logging.getLogger("waitress").setLevel(logging.INFO)
+    overrides: dict[str, Any] = {} if workers is None else {"WORKERS": workers}
+    app = make_app(**overrides)
+    upgrade_database(app)
+    svc = app.extensions["grader"]
+    for slug, outcome in sync_bundled(svc["db"], app.config["ASSIGNMENTS_DIR"]).items():
+        click.echo(f"assignment {slug}: {outcome}", err=True)
+    svc["queue"].start()
+    click.echo(f"serving on http://{host}:{port} (instance folder {app.instance_path})", err=True)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="grader")
+    finally:
+        svc["queue"].stop(timeout=5)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Manage the service database (DATABASE_URL; SQLite in the instance folder by default)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade_command(revision: str) -> None:
+    """Create the tables, or migrate an existing database to the latest schema."""
+    from grader.db import current_revision, upgrade
+
+    app = make_app()
+    url = app.config["DATABASE_URL"]
+    try:
+        upgrade(url, revision)
+        click.echo(f"database at revision {current_revision(url)}")
+    except Exception as exc:  # noqa: BLE001
+        raise click.ClickException(f"database upgrade failed: {exc}") from exc
+
+
+@db_group.command("current")
+def db_current_command() -> None:
+    """Print the schema revision of the database."""
+    from grader.db import current_revision
+
+    app = make_app()
+    click.echo(current_revision(app.config["DATABASE_URL"]) or "empty (run `grader db upgrade`)")
+
+
+def register(cli: click.Group) -> None:
+    """Add the service and instructor commands to the ``grader`` group."""
+    from grader.cli import admin
+
+    cli.add_command(serve_command)
+    cli.add_command(db_group)
+    for command in admin.COMMANDS:
+        cli.add_command(command)

@@ -1,0 +1,119 @@
+"""Page routes. Student-supplied text reaches templates only as data (autoescaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+from grader.app import services
+from grader.errors import SubmissionRejected
+from grader.models import Submission
+from grader.service import (
+    BadRequest,
+    accept_submission,
+    get_assignment,
+    list_assignments,
+    load_submission,
+)
+from grader.web import bp
+from grader.web.forms import UploadForm
+
+MAX_OUTPUT_CHARS = 20_000
+
+
+def render_markdown(text: str) -> Markup:
+    """Assignment descriptions are written by instructors (trusted), in Markdown."""
+    import markdown
+
+    return Markup(markdown.markdown(text or "", extensions=["fenced_code", "tables"]))
+
+
+@bp.get("/")
+def index() -> str:
+    with services()["db"].session() as session:
+        return render_template("index.html", assignments=list_assignments(session))
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    from sqlalchemy import text
+
+    with services()["db"].session() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/assignments/<slug>", methods=["GET", "POST"])
+def assignment(slug: str) -> Any:
+    svc = services()
+    with svc["db"].session() as session:
+        row = get_assignment(session, slug)
+    form = UploadForm()
+    status = 200
+    if request.method == "POST":
+        svc["limiter"].hit(f"ip:{request.remote_addr}", current_app.config["RATE_LIMIT_IP"])
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                sub = accept_submission(
+                    svc["db"], svc["store"], slug=slug, filename=upload.filename,
+                    data=upload.read(), student=form.student.data,
+                )
+            except (SubmissionRejected, BadRequest) as exc:
+                form.file.errors = [exc.message]
+                status = exc.status_code
+            else:
+                svc["queue"].enqueue(sub.id)
+                return redirect(url_for("web.submission", submission_id=sub.id), code=303)
+        else:
+            status = 400
+    return render_template(
+        "assignment.html", assignment=row, form=form,
+        description=render_markdown(row.description),
+    ), status
+
+
+@bp.get("/submissions/<submission_id>")
+def submission(submission_id: str) -> str:
+    with services()["db"].session() as session:
+        sub = load_submission(session, submission_id)
+        if sub is None:
+            raise NotFound("There is no submission with this id.")
+        attempts: list[Submission] = []
+        if sub.student_id is not None:
+            attempts = list(session.scalars(
+                select(Submission)
+                .where(Submission.student_id == sub.student_id,
+                       Submission.assignment_id == sub.assignment_id)
+                .order_by(Submission.created_at.desc())
+            ))
+        run = sub.latest_run
+        output = _output(run.log if run else None)
+        return render_template("submission.html", sub=sub, run=run, attempts=attempts,
+                               output=output)
+
+
+def _output(log: dict[str, Any] | None) -> str:
+    if not log:
+        return ""
+    text = "".join(str(log.get(k) or "") for k in ("stdout", "stderr"))
+    if len(text) > MAX_OUTPUT_CHARS:
+        text = text[:MAX_OUTPUT_CHARS] + "\n... (output truncated)"
+    return text
+
+
+@bp.get("/submissions/<submission_id>/file")
+def submission_file(submission_id: str) -> Response:
+    from grader.api.views import download
+
+    svc = services()
+    with svc["db"].session() as session:
+        sub = session.get(Submission, submission_id)
+        if sub is None:
+            raise NotFound("There is no submission with this id.")
+        return download(svc["store"].get(sub.blob_sha256), sub.filename)
