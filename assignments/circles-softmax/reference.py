@@ -92,12 +92,18 @@ def backprop_gradients(X, T, Wh, bh, Wo, bo):
 def update_velocity(X, T, ls_of_params, Vs, momentum_term, learning_rate):
     """V <- momentum_term * V - learning_rate * J, for each parameter."""
     Js = backprop_gradients(X, T, *ls_of_params)
-    return [momentum_term * np.asarray(V, dtype=float) - learning_rate * J for V, J in zip(Vs, Js)]
+    return [
+        momentum_term * np.asarray(V, dtype=float) - learning_rate * J
+        for V, J in zip(Vs, Js, strict=False)
+    ]
 
 
 def update_params(ls_of_params, Vs):
     """P <- P + V, for each parameter."""
-    return [np.asarray(P, dtype=float) + np.asarray(V, dtype=float) for P, V in zip(ls_of_params, Vs)]
+    return [
+        np.asarray(P, dtype=float) + np.asarray(V, dtype=float)
+        for P, V in zip(ls_of_params, Vs, strict=False)
+    ]
 
 
 def cost_of_params(X, T, Wh, bh, Wo, bo):

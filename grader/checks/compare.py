@@ -92,12 +92,13 @@ def compare(
     diff = np.abs(arr - exp)
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
     rel = relative_error(exp, arr)
-    where = f" at {list(worst)}" if worst else ""
-    return Mismatch(
-        f"values differ (relative error {rel:.3g}); largest difference{where}: "
-        f"expected {exp[worst]:.6g}, got {arr[worst]:.6g}; expected {excerpt(exp)}, got {excerpt(arr)}",
-        path, "values", rel_error=rel, worst_index=worst,
-    )
+    if not worst:
+        message = f"values differ (relative error {rel:.3g}): expected {float(exp):.6g}, got {float(arr):.6g}"
+    else:
+        message = (f"values differ (relative error {rel:.3g}); largest difference at {list(worst)}: "
+                   f"expected {exp[worst]:.6g}, got {arr[worst]:.6g}; "
+                   f"expected {excerpt(exp)}, got {excerpt(arr)}")
+    return Mismatch(message, path, "values", rel_error=rel, worst_index=worst)
 
 
 def _shape(arr: np.ndarray) -> str:

@@ -37,6 +37,7 @@ class ConvergenceCheck(Check):
         self.judge = spec["judge"]
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
+        self.param_shapes = spec.get("param_shapes")
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
@@ -65,15 +66,18 @@ class ConvergenceCheck(Check):
             init = getattr(ctx.reference, self.spec["init"])
             loops = []
             for seed, (X, T) in zip(self.seeds, data, strict=True):
+                params = init(seed)
+                shapes = [list(np.shape(p)) for p in params]
                 loops.append({
                     "X": codec.encode(X), "T": codec.encode(T),
-                    "params": [codec.encode(p) for p in init(seed)],
+                    "params": [codec.encode(p) for p in params],
                     "iterations": int(self.spec["iterations"]),
                     "learning_rate": float(self.spec["learning_rate"]),
                     "momentum": float(self.spec["momentum"]),
                 })
             task = {"driver": "momentum", "loops": loops}
-        return task, data
+            return task, {"data": data, "shapes": shapes}
+        return task, {"data": data, "shapes": self.param_shapes}
 
     def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
         if outcome.failure:
@@ -81,7 +85,8 @@ class ConvergenceCheck(Check):
         judge = getattr(ctx.reference, self.judge)
         what = self.function or "update_velocity / update_params"
         runs, problems = [], []
-        for seed, (X, Y), call in zip(self.seeds, state, outcome.calls, strict=True):
+        shapes = state["shapes"]
+        for seed, (X, Y), call in zip(self.seeds, state["data"], outcome.calls, strict=True):
             if call.error:
                 problems.append(explain_error(self.function or "training", call.error, ctx))
                 runs.append({"seed": seed, "accuracy": None})
@@ -93,6 +98,11 @@ class ConvergenceCheck(Check):
             try:
                 if not isinstance(params, list) or not all(isinstance(p, np.ndarray) for p in params):
                     raise TypeError("expected a list of parameter arrays")
+                if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
+                    problems.append(f"training returned parameters of shapes {_shapes(params)}, "
+                                    f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X)))
+                    runs.append(run)
+                    continue
                 run["accuracy"] = float(judge(params, X, Y))
                 if trajectory and self.loss:
                     loss = getattr(ctx.reference, self.loss)
@@ -114,11 +124,21 @@ class ConvergenceCheck(Check):
         return self.result(passed, message, fraction=converged / len(runs), runs=runs)
 
 
+def _growth_hint(params: list, shapes: list, n_samples: int) -> str:
+    for p, shape in zip(params, shapes, strict=False):
+        if len(shape) == 2 and shape[0] == 1 and p.shape[:1] == (n_samples,):
+            return (" (a bias that grew one row per sample: its gradient was not summed over "
+                    "the samples)")
+    return ""
+
+
 def _pct(value: float | None) -> str:
     return "no result" if value is None else f"{value:.0%}"
 
 
 def _shapes(params: Any) -> str:
+    if isinstance(params, list) and params and isinstance(params[0], int):
+        return str(tuple(params))
     if isinstance(params, list):
         return "[" + ", ".join(_shapes(p) for p in params) + "]"
     return str(tuple(params.shape)) if isinstance(params, np.ndarray) else type(params).__name__
