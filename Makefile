@@ -46,7 +46,7 @@ $(SANDBOX_ENV)/.installed: Makefile grader/sandbox/seccomp_policy.py
 	touch $@
 
 run: setup
-	$(VENV)/bin/grader run-examples
+	$(VENV)/bin/grader serve
 
 test: setup
 	$(PY) -m pytest -q

@@ -74,8 +74,14 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, code: str, message: str, *, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Any:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if field:
@@ -96,9 +102,15 @@ def app_render_error(status: int, message: str) -> Any:
 
 
 _CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-    422: "unprocessable", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
 }
 
 
@@ -110,14 +122,17 @@ def register_error_handlers(app: Flask) -> None:
         if exc.status_code >= 500:
             log.error("%s: %s", exc.code, exc.message)
         headers = getattr(exc, "headers", None)
-        return error_response(exc.status_code, exc.code, exc.message, field=exc.field,
-                              headers=headers)
+        return error_response(
+            exc.status_code, exc.code, exc.message, field=exc.field, headers=headers
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
-        return error_response(400, "csrf_failed",
-                              "The form expired or was not sent from this site; "
-                              "reload the page and try again.")
+        return error_response(
+            400,
+            "csrf_failed",
+            "The form expired or was not sent from this site; reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
@@ -131,8 +146,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error",
-                              "Something went wrong on our side; it has been logged.")
+        return error_response(
+            500, "internal_error", "Something went wrong on our side; it has been logged."
+        )
 
 
 def services() -> dict[str, Any]:

@@ -135,7 +135,7 @@ def load_assignment(folder: Path | str) -> Assignment:
 
 
 def default_root() -> Path:
-    configured = os.environ.get("GRADER_ASSIGNMENTS")
+    configured = os.environ.get("GRADER_ASSIGNMENTS_DIR")
     return Path(configured) if configured else Path(__file__).resolve().parents[1] / "assignments"
 
 

@@ -27,29 +27,72 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATABASE_URL", "DATABASE_URL", None,
-            "SQLAlchemy URL. Default: SQLite (WAL) file grader.db in the instance folder. "
-            "PostgreSQL: postgresql+psycopg://user@host/db."),
-    Setting("SECRET_KEY", "GRADER_SECRET_KEY", None,
-            "Signs sessions and CSRF tokens. Default: random, kept in <instance>/secret_key."),
-    Setting("BROKER_URL", "GRADER_BROKER_URL", None,
-            "Message broker for an external worker (Celery, redis://...). "
-            "Default: none, submissions are graded by the embedded runner."),
-    Setting("ASSIGNMENTS_DIR", "GRADER_ASSIGNMENTS_DIR", str(PROJECT_ROOT / "assignments"),
-            "Folder of bundled assignments loaded by `grader serve` and `grader db upgrade`."),
-    Setting("STORAGE_DIR", "GRADER_STORAGE_DIR", None,
-            "Where uploaded files are kept, content-addressed. Default: <instance>/uploads."),
-    Setting("WORKERS", "GRADER_WORKERS", 2,
-            "Threads of the embedded job runner (each grades one submission at a time).", int),
-    Setting("MAX_UPLOAD_BYTES", "GRADER_MAX_UPLOAD_BYTES", 2 * 1024 * 1024,
-            "Largest accepted request body (uploads); larger ones get 413.", int),
-    Setting("RATE_LIMIT_IP", "GRADER_RATE_LIMIT_IP", "20/minute",
-            "Submissions one client address may create (web form and API), as N/second|minute|hour."),
-    Setting("RATE_LIMIT_TOKEN", "GRADER_RATE_LIMIT_TOKEN", "120/minute",
-            "Submissions one API token may create, as N/second|minute|hour."),
-    Setting("PROXY_COUNT", "GRADER_PROXY_COUNT", 0,
-            "Number of reverse proxies in front of the service whose X-Forwarded-For is trusted.",
-            int),
+    Setting(
+        "DATABASE_URL",
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL. Default: SQLite (WAL) file grader.db in the instance folder. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "GRADER_SECRET_KEY",
+        None,
+        "Signs sessions and CSRF tokens. Default: random, kept in <instance>/secret_key.",
+    ),
+    Setting(
+        "BROKER_URL",
+        "GRADER_BROKER_URL",
+        None,
+        "Message broker for an external worker (Celery, redis://...). "
+        "Default: none, submissions are graded by the embedded runner.",
+    ),
+    Setting(
+        "ASSIGNMENTS_DIR",
+        "GRADER_ASSIGNMENTS_DIR",
+        str(PROJECT_ROOT / "assignments"),
+        "Folder of bundled assignments loaded by `grader serve` and `grader db upgrade`.",
+    ),
+    Setting(
+        "STORAGE_DIR",
+        "GRADER_STORAGE_DIR",
+        None,
+        "Where uploaded files are kept, content-addressed. Default: <instance>/uploads.",
+    ),
+    Setting(
+        "WORKERS",
+        "GRADER_WORKERS",
+        2,
+        "Threads of the embedded job runner (each grades one submission at a time).",
+        int,
+    ),
+    Setting(
+        "MAX_UPLOAD_BYTES",
+        "GRADER_MAX_UPLOAD_BYTES",
+        64 * 1024 * 1024,
+        "Largest accepted request body (uploads); larger ones get 413. Notebooks carry their "
+        "plots, so this is far above the limit on code (2 MiB of source).",
+        int,
+    ),
+    Setting(
+        "RATE_LIMIT_IP",
+        "GRADER_RATE_LIMIT_IP",
+        "20/minute",
+        "Submissions one client address may create (web form and API), as N/second|minute|hour.",
+    ),
+    Setting(
+        "RATE_LIMIT_TOKEN",
+        "GRADER_RATE_LIMIT_TOKEN",
+        "120/minute",
+        "Submissions one API token may create, as N/second|minute|hour.",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        "GRADER_PROXY_COUNT",
+        0,
+        "Number of reverse proxies in front of the service whose X-Forwarded-For is trusted.",
+        int,
+    ),
 )
 
 
@@ -124,7 +167,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the postgres:// and postgresql:// spellings hosting platforms hand out."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from grader.assignments import Assignment
 from grader.checks import Context, read_outcome
+from grader.diagnosis import refine
 from grader.errors import SubmissionRejected
 from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
@@ -52,13 +53,16 @@ def grade(
         outcome = read_outcome(raw, task["id"], n_calls, limits)
         try:
             results.append(check.evaluate(state, outcome, ctx))
+            if check.kind == "convergence" and not outcome.failure:  # for grader.plots
+                results[-1].details["trained"] = [None if c.error else c.value for c in outcome.calls]
         except Exception:
             log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
             results.append(CheckResult(name=check.name, max_score=check.points,
                                        message="the grader failed on this check (our bug, not yours); "
                                                "it has been logged"))
+    refine(results)  # name the root cause first where several mistakes match
     result = GradeResult(assignment=assignment.slug, status="graded", checks=results,
-                         max_score=assignment.max_score)
+                         max_score=assignment.max_score, error=_run_problems(raw))
     result.log = {
         "seed": seed,
         "sandbox": raw.backend,
@@ -70,6 +74,24 @@ def grade(
         "timed_out": raw.timed_out,
     }
     return result
+
+
+def _run_problems(raw) -> str | None:
+    """One line on what went wrong while running the code itself (cells, limits), or None."""
+    problems = []
+    for cell in raw.cells:
+        if not isinstance(cell, dict) or cell.get("status") == "ok":
+            continue
+        if cell.get("status") == "timeout":
+            problems.append(f"{cell.get('name')} was stopped after its time budget")
+        else:
+            err = cell.get("error") or {}
+            problems.append(f"{cell.get('name')} raised {err.get('type')}: {str(err.get('message'))[:120]}")
+    if raw.timed_out:
+        problems.append("the run exceeded its total time limit")
+    if not raw.cells and not raw.timed_out:
+        problems.append("your code stopped the grading process while it was loading")
+    return "; ".join(problems)[:500] or None
 
 
 def grade_bytes(assignment: Assignment, filename: str, data: bytes, **kwargs) -> GradeResult:

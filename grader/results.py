@@ -3,8 +3,24 @@ is a failed check with a message, never an exception."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def jsonable(value: Any) -> Any:
+    """Details hold numpy values (inputs, outputs); JSON gets plain lists and numbers."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 @dataclass
@@ -25,7 +41,7 @@ class CheckResult:
             "message": self.message,
         }
         if details and self.details:
-            out["details"] = self.details
+            out["details"] = jsonable(self.details)
         return out
 
     @classmethod
@@ -63,7 +79,7 @@ class GradeResult:
             "error": self.error,
         }
         if details and self.log:
-            out["log"] = self.log
+            out["log"] = jsonable(self.log)
         return out
 
     @classmethod

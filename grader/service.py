@@ -41,7 +41,10 @@ class BadRequest(GraderError):
 
 
 def register_assignment(session: Session, folder: Path | str) -> tuple[Assignment, str]:
-    """Load the folder with the engine and upsert its row. Returns (row, "added"|"updated"|"unchanged")."""
+    """Load the folder with the engine and upsert its row. Returns (row, outcome).
+
+    The outcome is "added", "updated" (checks changed: regrade), "refreshed" (only the
+    title, text or folder changed) or "unchanged"."""
     loaded = engine_assignments.load_assignment(Path(folder))
     row = session.scalar(select(Assignment).where(Assignment.slug == loaded.slug))
     fields: dict[str, Any] = {
@@ -61,10 +64,11 @@ def register_assignment(session: Session, folder: Path | str) -> tuple[Assignmen
         return row, "added"
     if all(getattr(row, k) == v for k, v in fields.items()):
         return row, "unchanged"
+    graded_differently = (row.digest, row.version) != (fields["digest"], fields["version"])
     for key, value in fields.items():
         setattr(row, key, value)
     row.updated_at = utcnow()
-    return row, "updated"
+    return row, "updated" if graded_differently else "refreshed"
 
 
 def sync_bundled(database: Database, root: Path | str) -> dict[str, str]:
@@ -245,7 +249,8 @@ def grade_submission(
             run.log = _json_safe(result.log)
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("[job %s] grading %s failed", job_id, submission_id)
-        run.status, run.error = "error", f"the grader failed: {type(exc).__name__}"
+        reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
+        run.status, run.error = "error", f"the grader failed: {reason}"
     _write_run(database, submission_id, run, started)
     log.info("[job %s] submission %s %s score=%s", job_id, submission_id, run.status, run.score)
     return run.status
@@ -323,9 +328,15 @@ def gradebook(session: Session, assignment: Assignment) -> list[dict[str, Any]]:
     for sub, student in rows:
         entry = book.setdefault(
             student,
-            {"student": student, "best_score": None, "latest_score": None,
-             "max_score": assignment.max_score, "submissions": 0, "graded_at": None,
-             "latest_submission": None},
+            {
+                "student": student,
+                "best_score": None,
+                "latest_score": None,
+                "max_score": assignment.max_score,
+                "submissions": 0,
+                "graded_at": None,
+                "latest_submission": None,
+            },
         )
         entry["submissions"] += 1
         if sub.status != "graded" or sub.score is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from grader.errors import SubmissionRejected
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
-MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024
 KEEP_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 KEEP_STATEMENT_LINE_MAGICS = {"time", "timeit", "prun"}
 

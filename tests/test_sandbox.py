@@ -9,10 +9,10 @@ positive marker so that a test cannot pass just because the attack never ran.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,7 +51,8 @@ def _job(sources, tasks=(), limits=FAST):
         "module": "__main__",
         "cell_seconds": limits.cell_seconds,
         "cells": [
-            {"name": f"cell {i + 1}", "source": textwrap.dedent(src)} for i, src in enumerate(sources)
+            {"name": f"cell {i + 1}", "source": textwrap.dedent(src)}
+            for i, src in enumerate(sources)
         ],
         "tasks": list(tasks),
     }
@@ -155,29 +156,25 @@ def test_no_network(backend):
                    ("127.0.0.1", 3306), ("::1", 6379), ("1.1.1.1", 53), ("8.8.8.8", 443)]
         for host, port in targets:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            s = socket.socket(family, socket.SOCK_STREAM)
-            s.settimeout(2)
             try:
+                s = socket.socket(family, socket.SOCK_STREAM)
+                s.settimeout(2)
                 s.connect((host, port))
                 print("CONNECTED", host, port)
             except OSError as exc:
                 print("FAILED", host, port, type(exc).__name__)
-            finally:
-                s.close()
         try:
             print("RESOLVED", socket.getaddrinfo("example.com", 80))
         except OSError as exc:
             print("DNS-FAILED", type(exc).__name__)
         for path in ("/run/postgresql/.s.PGSQL.5432", "/var/run/postgresql/.s.PGSQL.5432",
                      "/run/redis/redis-server.sock", "/run/docker.sock", "/var/run/docker.sock"):
-            s = socket.socket(socket.AF_UNIX)
             try:
+                s = socket.socket(socket.AF_UNIX)
                 s.connect(path)
                 print("CONNECTED", path)
             except OSError as exc:
                 print("FAILED", path, type(exc).__name__)
-            finally:
-                s.close()
         import os
         print("IFACES", sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else None)
         print("NET-DONE")
@@ -191,10 +188,8 @@ def test_no_network(backend):
 
 def test_cannot_read_host_secrets(backend, tmp_path):
     shadow_line = ""
-    try:
+    with contextlib.suppress(OSError, IndexError):
         shadow_line = Path("/etc/shadow").read_text().splitlines()[0]
-    except (OSError, IndexError):
-        pass
     # Another submission's job folder, where the host keeps them.
     other = Path(tempfile.mkdtemp(prefix="grader-run-"))
     (other / "job.json").write_text(json.dumps({"cells": [{"source": SECRET}]}))
@@ -252,7 +247,9 @@ def test_cannot_read_host_secrets(backend, tmp_path):
     assert "DENIED /proc/1/root/etc/shadow" in out
     if shadow_line:
         assert shadow_line not in out
-    assert "[tool.pytest" not in out and str(REPO) + "/" not in out.replace("DENIED " + str(REPO), "")
+    assert "[tool.pytest" not in out and str(REPO) + "/" not in out.replace(
+        "DENIED " + str(REPO), ""
+    )
     assert "grader-run-" not in out.split("FOUND", 1)[1]
     assert "TMP []" in out or "TMP ['matplotlib']" in out
 
@@ -332,6 +329,7 @@ def test_thread_bomb_is_bounded(backend):
 
 
 def test_memory_bomb_gets_memory_error(backend):
+    limits = Limits(wall_seconds=90, cell_seconds=60, task_seconds=3, cpu_seconds=60)
     raw = run(
         backend,
         """
@@ -356,12 +354,13 @@ def test_memory_bomb_gets_memory_error(backend):
             print("MEMERR-LIST", n)
         """,
         "print('AFTER-MEMORY')",
+        limits=limits,
     )
     assert "MEMERR-BIG" in raw.stdout, raw
     assert "MEMERR-NP" in raw.stdout
     assert "MEMERR-LIST" in raw.stdout
     grown_mb = int(raw.stdout.split("MEMERR-LIST")[1].split()[0]) * 10
-    assert grown_mb <= FAST.memory_mb * 1.05
+    assert grown_mb <= limits.memory_mb * 1.05
     assert "AFTER-MEMORY" in raw.stdout
 
 
@@ -513,16 +512,63 @@ def test_kill_all_ends_the_run_and_spares_the_host(backend):
         start = time.monotonic()
         raw = run(
             backend,
-            "import os, signal\nprint('KILLING', flush=True)\nos.kill(-1, signal.SIGKILL)\nprint('SURVIVED')",
+            """
+            import os, signal
+            try:
+                os.kill(-1, signal.SIGKILL)  # spares the caller: nothing else is running yet
+                print("KILL-ALL-1 sent", flush=True)
+            except OSError as exc:
+                print("KILL-ALL-1", type(exc).__name__, flush=True)
+            def f():
+                os.kill(-1, signal.SIGKILL)  # kills the harness, from a task
+                return 1.0
+            """,
+            """
+            import os, signal, time
+            if os.fork() == 0:
+                time.sleep(0.2)
+                os.kill(-1, signal.SIGKILL)  # from a child: kills the harness too
+                os._exit(0)
+            time.sleep(2)
+            print("SURVIVED", flush=True)
+            """,
+            tasks=[task("t1", "f")],
         )
         assert time.monotonic() - start < 20
-        assert "KILLING" in raw.stdout
+        assert "KILL-ALL-1" in raw.stdout, raw
         assert "SURVIVED" not in raw.stdout
         assert not raw.finished
         assert sentinel.poll() is None, "a process outside the sandbox was killed"
     finally:
         sentinel.kill()
         sentinel.wait()
+
+
+def test_inherited_descriptors_lead_nowhere(backend):
+    raw = run(
+        backend,
+        """
+        import os, sys
+        fds = {}
+        for fd in sorted(int(n) for n in os.listdir("/proc/self/fd")):
+            try:
+                fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError as exc:
+                fds[fd] = type(exc).__name__
+        print("FDS", fds)
+        for fd in fds:
+            try:
+                print("LISTED", fd, os.listdir(fd)[:20])
+            except (OSError, TypeError, ValueError):
+                pass
+        print("FD-DONE")
+        """,
+    )
+    assert "FD-DONE" in raw.stdout, raw
+    fds = eval(raw.stdout.split("FDS ", 1)[1].splitlines()[0])  # noqa: S307 - our own dict repr
+    for fd, target in fds.items():
+        assert fd <= 2 or target.startswith(("pipe:", "/proc/", "FileNotFoundError")), (fd, target)
+    assert "LISTED" not in raw.stdout
 
 
 def test_output_flood_is_capped(backend):
@@ -694,8 +740,13 @@ def test_forged_and_malformed_records_do_not_crash_the_runner(backend, payload):
 
 def test_forged_records_on_every_fd(backend):
     """Fake verdicts on stdout, stderr and every descriptor: only data reaches the trusted side."""
-    fake = {"event": "task", "id": "t1", "results": [{"ok": codec.encode(99.0)}],
-            "passed": True, "score": 100}
+    fake = {
+        "event": "task",
+        "id": "t1",
+        "results": [{"ok": codec.encode(99.0)}],
+        "passed": True,
+        "score": 100,
+    }
     raw = run(
         backend,
         f"""
@@ -728,6 +779,36 @@ def test_forged_records_on_every_fd(backend):
     assert raw.finished
 
 
+@pytest.mark.slow
+def test_results_cannot_blow_up_trusted_memory(backend):
+    """64 MiB of ``[],[],...`` would become ~1.5 GiB of Python objects in the trusted process."""
+    cell = (
+        "import os, sys\n"
+        'line = b\'{"event":"task","id":"x","results":[\' + b\'[],\' * 20_000_000 + b\'[]]}\\n\'\n'
+        "os.write(int(sys.argv[3]), line)\n"
+    )
+    script = textwrap.dedent(
+        f"""
+        import resource
+        from grader.sandbox.backends import make_backend
+        from grader.sandbox.limits import Limits
+        from grader.sandbox.runner import run_job
+        job = {{"module": "__main__", "cell_seconds": 30, "tasks": [],
+               "cells": [{{"name": "cell 1", "source": {cell!r}}}]}}
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        raw = run_job(job, Limits(wall_seconds=60, cell_seconds=30), make_backend("bubblewrap"))
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+        print("GROWN-MB", grown, "TASKS", sorted(raw.tasks), "MALFORMED", raw.malformed_lines)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert "GROWN-MB" in out.stdout, out.stderr[-3000:]
+    grown = int(out.stdout.split("GROWN-MB")[1].split()[0])
+    assert grown < 500, out.stdout
+
+
 def test_unpicklable_payloads_travel_as_descriptions(backend, tmp_path):
     flag = tmp_path / "pwned"
     raw = run(
@@ -747,7 +828,7 @@ def test_unpicklable_payloads_travel_as_descriptions(backend, tmp_path):
         def evil():
             return Evil()
         def evil_list():
-            return [Evil(), np.array([Evil()], dtype=object)]
+            return [Evil(), np.array([1, "a", None], dtype=object)]
         def always():
             return np.zeros((2, 3)).view(Always)
         def string():

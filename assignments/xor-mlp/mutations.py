@@ -11,8 +11,20 @@ import numpy as np
 from grader.diagnosis import mutation
 
 
-def _backward(ref, X, Y, W1, b1, W2, b2, *, output_error=None, output_derivative=True,
-              hidden_derivative=True, deltas=False):
+def _backward(
+    ref,
+    X,
+    Y,
+    W1,
+    b1,
+    W2,
+    b2,
+    *,
+    output_error=None,
+    output_derivative=True,
+    hidden_derivative=True,
+    deltas=False,
+):
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
     H, Yhat = ref.forward(X, W1, b1, W2, b2)
@@ -28,51 +40,68 @@ def _backward(ref, X, Y, W1, b1, W2, b2, *, output_error=None, output_derivative
     return X.T @ delta1, db1, H.T @ delta2, db2
 
 
-@mutation("sigmoid_derivative", "the derivative evaluated at sigmoid(sx): "
-          "sigmoid(sx) * (1 - sigmoid(sx))",
-          explanation="the derivative is applied as if its argument were the pre-activation, "
-                      "but sx is already the sigmoid's output",
-          fix="return sx * (1 - sx), without calling sigmoid again")
+@mutation(
+    "sigmoid_derivative",
+    "the derivative evaluated at sigmoid(sx): sigmoid(sx) * (1 - sigmoid(sx))",
+    explanation="the derivative is applied as if its argument were the pre-activation, "
+    "but sx is already the sigmoid's output",
+    fix="return sx * (1 - sx), without calling sigmoid again",
+)
 def derivative_of_activation(ref, sx):
     s = ref.sigmoid(sx)
     return s * (1.0 - s)
 
 
-@mutation("backward", "the reference without the output sigmoid's derivative",
-          explanation="the output layer's error is Yhat - Y alone: the factor "
-                      "Yhat * (1 - Yhat) of the output sigmoid is missing",
-          fix="delta2 = (Yhat - Y) * sigmoid_derivative(Yhat)")
+@mutation(
+    "backward",
+    "the reference without the output sigmoid's derivative",
+    explanation="the output layer's error is Yhat - Y alone: the factor "
+    "Yhat * (1 - Yhat) of the output sigmoid is missing",
+    fix="delta2 = (Yhat - Y) * sigmoid_derivative(Yhat)",
+)
 def missing_output_derivative(ref, X, Y, W1, b1, W2, b2):
     return _backward(ref, X, Y, W1, b1, W2, b2, output_derivative=False)
 
 
-@mutation("backward", "the reference without the hidden sigmoid's derivative",
-          explanation="the hidden layer's error lacks the factor H * (1 - H) of the hidden "
-                      "sigmoid",
-          fix="delta1 = (delta2 @ W2.T) * sigmoid_derivative(H)")
+@mutation(
+    "backward",
+    "the reference without the hidden sigmoid's derivative",
+    explanation="the hidden layer's error lacks the factor H * (1 - H) of the hidden sigmoid",
+    fix="delta1 = (delta2 @ W2.T) * sigmoid_derivative(H)",
+)
 def missing_hidden_derivative(ref, X, Y, W1, b1, W2, b2):
     return _backward(ref, X, Y, W1, b1, W2, b2, hidden_derivative=False)
 
 
-@mutation("backward", "the reference starting from the loss value instead of Yhat - Y",
-          explanation="the backward pass multiplies by the value of the loss L instead of its "
-                      "derivative dL/dYhat = Yhat - Y",
-          fix="start the backward pass from Yhat - Y, not from loss(Yhat, Y)")
+@mutation(
+    "backward",
+    "the reference starting from the loss value instead of Yhat - Y",
+    explanation="the backward pass multiplies by the value of the loss L instead of its "
+    "derivative dL/dYhat = Yhat - Y",
+    fix="start the backward pass from Yhat - Y, not from loss(Yhat, Y)",
+)
 def loss_value_not_derivative(ref, X, Y, W1, b1, W2, b2):
     return _backward(ref, X, Y, W1, b1, W2, b2, output_error=lambda Yhat, Y: ref.loss(Yhat, Y))
 
 
-@mutation("backward", "the reference returning the deltas in place of the weight gradients",
-          explanation="the layer errors delta1 and delta2 are returned instead of the weight "
-                      "gradients X^T . delta1 and H^T . delta2",
-          fix="dW1 = X.T @ delta1 and dW2 = H.T @ delta2")
+@mutation(
+    "backward",
+    "the reference returning the deltas in place of the weight gradients",
+    explanation="the layer errors delta1 and delta2 are returned instead of the weight "
+    "gradients X^T . delta1 and H^T . delta2",
+    fix="dW1 = X.T @ delta1 and dW2 = H.T @ delta2",
+)
 def deltas_not_gradients(ref, X, Y, W1, b1, W2, b2):
     return _backward(ref, X, Y, W1, b1, W2, b2, deltas=True)
 
 
-@mutation("train", "gradient ascent",
-          explanation="the update adds the gradient (W + learning_rate * dW) and climbs the loss",
-          fix="W = W - learning_rate * dW")
+@mutation(
+    "train",
+    "gradient ascent",
+    explanation="the update adds the gradient (W + learning_rate * dW) and climbs the loss",
+    fix="W = W - learning_rate * dW",
+)
 def update_sign(ref, X, Y, hidden_dim=5, num_epochs=10000, learning_rate=0.3, seed=0):
-    return ref.train(X, Y, hidden_dim=hidden_dim, num_epochs=num_epochs,
-                     learning_rate=-learning_rate, seed=seed)
+    return ref.train(
+        X, Y, hidden_dim=hidden_dim, num_epochs=num_epochs, learning_rate=-learning_rate, seed=seed
+    )

@@ -46,8 +46,11 @@ SCHEMAS: dict[str, Any] = {
     "Function": {
         "type": "object",
         "required": ["name", "signature", "doc"],
-        "properties": {"name": {"type": "string"}, "signature": {"type": "string"},
-                       "doc": {"type": "string"}},
+        "properties": {
+            "name": {"type": "string"},
+            "signature": {"type": "string"},
+            "doc": {"type": "string"},
+        },
     },
     "Assignment": {
         "type": "object",
@@ -66,20 +69,42 @@ SCHEMAS: dict[str, Any] = {
     "Check": {
         "type": "object",
         "required": ["name", "passed", "score", "max_score", "message"],
-        "properties": {"name": {"type": "string"}, "passed": {"type": "boolean"},
-                       "score": NUM, "max_score": NUM, "message": {"type": "string"}},
+        "properties": {
+            "name": {"type": "string"},
+            "passed": {"type": "boolean"},
+            "score": NUM,
+            "max_score": NUM,
+            "message": {"type": "string"},
+        },
     },
     "Accepted": {
         "type": "object",
         "required": ["id", "status", "url", "html_url"],
-        "properties": {"id": {"type": "string"}, "status": {"type": "string", "enum": STATUS},
-                       "url": {"type": "string"}, "html_url": {"type": "string"}},
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": STATUS},
+            "url": {"type": "string"},
+            "html_url": {"type": "string"},
+        },
     },
     "Submission": {
         "type": "object",
-        "required": ["id", "assignment", "student", "filename", "status", "score", "max_score",
-                     "error", "checks", "created_at", "graded_at", "url", "html_url",
-                     "file_url"],
+        "required": [
+            "id",
+            "assignment",
+            "student",
+            "filename",
+            "status",
+            "score",
+            "max_score",
+            "error",
+            "checks",
+            "created_at",
+            "graded_at",
+            "url",
+            "html_url",
+            "file_url",
+        ],
         "properties": {
             "id": {"type": "string"},
             "assignment": {"type": "string"},
@@ -99,8 +124,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Grade": {
         "type": "object",
-        "required": ["student", "best_score", "latest_score", "max_score", "submissions",
-                     "graded_at", "latest_submission"],
+        "required": [
+            "student",
+            "best_score",
+            "latest_score",
+            "max_score",
+            "submissions",
+            "graded_at",
+            "latest_submission",
+        ],
         "properties": {
             "student": {"type": "string"},
             "best_score": NUM_OR_NULL,
@@ -135,7 +167,7 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
             "title": "Backprop grader API",
             "version": "1",
             "description": "Submit homework for grading and pull grades into an LMS. Every "
-                           "error is {\"error\": {\"code\", \"message\"}}.",
+            'error is {"error": {"code", "message"}}.',
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
@@ -144,76 +176,128 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
             "schemas": SCHEMAS,
         },
         "paths": {
-            "/assignments": {"get": {
-                "operationId": "listAssignments",
-                "summary": "Assignments that accept submissions",
-                "responses": {"200": _json({"type": "array", "items": _ref("Assignment")},
-                                           "the assignments"), **AUTH_ERRORS},
-            }},
-            "/assignments/{slug}": {"get": {
-                "operationId": "getAssignment",
-                "parameters": [SLUG],
-                "responses": {"200": _json(_ref("Assignment"), "the assignment"),
-                              "404": _error("no such assignment"), **AUTH_ERRORS},
-            }},
-            "/assignments/{slug}/submissions": {"post": {
-                "operationId": "createSubmission",
-                "summary": "Upload a .py or .ipynb file; it is graded in the background",
-                "parameters": [SLUG],
-                "requestBody": {"required": True, "content": {
-                    "multipart/form-data": {"schema": {
-                        "type": "object", "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"},
-                                       "student": {"type": "string"}}}},
-                    "application/json": {"schema": _ref("JsonUpload")},
-                }},
-                "responses": {
-                    "202": _json(_ref("Accepted"), "accepted and queued; poll url"),
-                    "400": _error("missing file or malformed body"),
-                    "404": _error("no such assignment"),
-                    "413": _error("upload too large"),
-                    "422": _error("the file cannot be graded (extension, encoding, no code)"),
-                    "429": _error("rate limit reached; see Retry-After"),
-                    **AUTH_ERRORS,
-                },
-            }},
-            "/assignments/{slug}/grades": {"get": {
-                "operationId": "getGrades",
-                "summary": "One row per student: best and latest score",
-                "parameters": [SLUG],
-                "responses": {"200": _json({"type": "array", "items": _ref("Grade")}, "grades"),
-                              "404": _error("no such assignment"), **AUTH_ERRORS},
-            }},
-            "/submissions": {"get": {
-                "operationId": "listSubmissions",
-                "parameters": [
-                    {"name": "assignment", "in": "query", "schema": {"type": "string"}},
-                    {"name": "student", "in": "query", "schema": {"type": "string"}},
-                    {"name": "limit", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-                ],
-                "responses": {"200": _json({"type": "array", "items": _ref("Submission")},
-                                           "newest first"), **AUTH_ERRORS},
-            }},
-            "/submissions/{submission_id}": {"get": {
-                "operationId": "getSubmission",
-                "parameters": [SUB_ID],
-                "responses": {"200": _json(_ref("Submission"), "status, score and checks"),
-                              "404": _error("no such submission"), **AUTH_ERRORS},
-            }},
-            "/submissions/{submission_id}/file": {"get": {
-                "operationId": "getSubmissionFile",
-                "parameters": [SUB_ID],
-                "responses": {
-                    "200": {"description": "the uploaded file", "content": {
-                        "application/octet-stream": {
-                            "schema": {"type": "string", "format": "binary"}}}},
-                    "404": _error("no such submission"), **AUTH_ERRORS},
-            }},
-            "/openapi.json": {"get": {
-                "operationId": "openapi",
-                "security": [],
-                "responses": {"200": _json({"type": "object"}, "this document")},
-            }},
+            "/assignments": {
+                "get": {
+                    "operationId": "listAssignments",
+                    "summary": "Assignments that accept submissions",
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": _ref("Assignment")}, "the assignments"
+                        ),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/assignments/{slug}": {
+                "get": {
+                    "operationId": "getAssignment",
+                    "parameters": [SLUG],
+                    "responses": {
+                        "200": _json(_ref("Assignment"), "the assignment"),
+                        "404": _error("no such assignment"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/assignments/{slug}/submissions": {
+                "post": {
+                    "operationId": "createSubmission",
+                    "summary": "Upload a .py or .ipynb file; it is graded in the background",
+                    "parameters": [SLUG],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "student": {"type": "string"},
+                                    },
+                                }
+                            },
+                            "application/json": {"schema": _ref("JsonUpload")},
+                        },
+                    },
+                    "responses": {
+                        "202": _json(_ref("Accepted"), "accepted and queued; poll url"),
+                        "400": _error("missing file or malformed body"),
+                        "404": _error("no such assignment"),
+                        "413": _error("upload too large"),
+                        "422": _error("the file cannot be graded (extension, encoding, no code)"),
+                        "429": _error("rate limit reached; see Retry-After"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/assignments/{slug}/grades": {
+                "get": {
+                    "operationId": "getGrades",
+                    "summary": "One row per student: best and latest score",
+                    "parameters": [SLUG],
+                    "responses": {
+                        "200": _json({"type": "array", "items": _ref("Grade")}, "grades"),
+                        "404": _error("no such assignment"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/submissions": {
+                "get": {
+                    "operationId": "listSubmissions",
+                    "parameters": [
+                        {"name": "assignment", "in": "query", "schema": {"type": "string"}},
+                        {"name": "student", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": _ref("Submission")}, "newest first"
+                        ),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/submissions/{submission_id}": {
+                "get": {
+                    "operationId": "getSubmission",
+                    "parameters": [SUB_ID],
+                    "responses": {
+                        "200": _json(_ref("Submission"), "status, score and checks"),
+                        "404": _error("no such submission"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/submissions/{submission_id}/file": {
+                "get": {
+                    "operationId": "getSubmissionFile",
+                    "parameters": [SUB_ID],
+                    "responses": {
+                        "200": {
+                            "description": "the uploaded file",
+                            "content": {
+                                "application/octet-stream": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        "404": _error("no such submission"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "this document")},
+                }
+            },
         },
     }

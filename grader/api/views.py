@@ -107,8 +107,9 @@ def _upload() -> tuple[str, bytes, str | None]:
             try:
                 return filename, b64decode(body["content_base64"], validate=True), student
             except (binascii.Error, ValueError) as exc:
-                raise BadRequest("'content_base64' is not valid base64.",
-                                 field="content_base64") from exc
+                raise BadRequest(
+                    "'content_base64' is not valid base64.", field="content_base64"
+                ) from exc
         raise BadRequest("'content' (text) or 'content_base64' is required.", field="content")
     if request.mimetype != "multipart/form-data":
         raise BadRequest("Send multipart/form-data with a 'file' field, or a JSON body.")
@@ -128,12 +129,23 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
     svc["limiter"].hit(f"token:{g.token.id}", current_app.config["RATE_LIMIT_TOKEN"])
     svc["limiter"].hit(f"ip:{request.remote_addr}", current_app.config["RATE_LIMIT_IP"])
     filename, data, student = _upload()
-    sub = accept_submission(svc["db"], svc["store"], slug=slug, filename=filename, data=data,
-                            student=student, token_id=g.token.id)
+    sub = accept_submission(
+        svc["db"],
+        svc["store"],
+        slug=slug,
+        filename=filename,
+        data=data,
+        student=student,
+        token_id=g.token.id,
+    )
     svc["queue"].enqueue(sub.id)
     url = url_for("api.get_submission", submission_id=sub.id, _external=True)
-    body = {"id": sub.id, "status": sub.status, "url": url,
-            "html_url": url_for("web.submission", submission_id=sub.id, _external=True)}
+    body = {
+        "id": sub.id,
+        "status": sub.status,
+        "url": url,
+        "html_url": url_for("web.submission", submission_id=sub.id, _external=True),
+    }
     return jsonify(body), 202, {"Location": url}
 
 
@@ -190,8 +202,11 @@ def list_submissions() -> Response:
             select(Submission)
             .order_by(Submission.created_at.desc())
             .limit(limit)
-            .options(selectinload(Submission.runs).selectinload(GradingRun.checks),
-                     selectinload(Submission.assignment), selectinload(Submission.student))
+            .options(
+                selectinload(Submission.runs).selectinload(GradingRun.checks),
+                selectinload(Submission.assignment),
+                selectinload(Submission.student),
+            )
         )
         if request.args.get("assignment"):
             query = query.join(Assignment).where(Assignment.slug == request.args["assignment"])

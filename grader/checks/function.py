@@ -10,6 +10,7 @@ import numpy as np
 from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
 from grader.checks.compare import compare
 from grader.checks.inputs import draw, signature
+from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 
@@ -70,4 +71,6 @@ class FunctionCheck(Check):
         else:
             message = f"{first['call']}: {first['message']}"
         message += f" [failed on {len(failures)} of {len(state)} inputs]"
-        return self.result(False, message, failures=failures)
+        result = self.result(False, message, failures=failures)
+        trials = [(values, call) for (values, _), call in zip(state, outcome.calls, strict=True)]
+        return diagnose_check(self, result, trials, ctx, names=self.returns)

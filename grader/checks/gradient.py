@@ -11,6 +11,7 @@ from grader.checks.base import Check, Context, Outcome, encode_args, explain_err
 from grader.checks.compare import excerpt
 from grader.checks.inputs import signature
 from grader.checks.function import FunctionCheck
+from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 
@@ -80,9 +81,15 @@ class GradientCheck(FunctionCheck):
         passed = fails == 0
         table = "; ".join(_row_text(r) for r in rows)
         head = "gradients match central differences" if passed else f"{fails} of {len(rows)} gradients are wrong"
-        return self.result(passed, f"{head}: {table}", fraction=(len(rows) - fails) / len(rows),
-                           table=[{k: v for k, v in r.items() if k not in ("numeric", "got")} for r in rows],
-                           rows=rows, values=state[0])
+        result = self.result(passed, f"{head}: {table}", fraction=(len(rows) - fails) / len(rows),
+                             table=[{k: v for k, v in r.items() if k not in ("numeric", "got")} for r in rows],
+                             rows=rows, values=state[0])
+        k = len(self.wrt)
+        numeric = [[r["numeric"] for r in rows[i * k:(i + 1) * k]] for i in range(len(state))]
+        return diagnose_check(self, result, list(zip(state, outcome.calls, strict=True)), ctx,
+                              names=self.wrt,
+                              expected=None if callable(getattr(ctx.reference, self.function, None))
+                              else [n if k > 1 else n[0] for n in numeric])
 
 
 def _count(value: Any) -> str:

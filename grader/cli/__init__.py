@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -10,7 +11,31 @@ import click
 from grader.cli.grading import assignments_command, grade_command, validate_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: commands whose modules pull in the database layer: imported only when used, so
+#: that `grader grade` starts fast
+LAZY_COMMANDS = {
+    "serve": "grader.cli.service:serve_command",
+    "db": "grader.cli.service:db_group",
+    "assignment": "grader.cli.admin:assignment_group",
+    "token": "grader.cli.admin:token_group",
+    "submissions": "grader.cli.admin:submissions_group",
+    "regrade": "grader.cli.admin:regrade_command",
+    "export": "grader.cli.admin:export_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, attr = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="backprop-grader")
 def cli() -> None:
     """Grade backpropagation homework in a sandbox, with feedback that names the mistake."""
@@ -20,8 +45,6 @@ def cli() -> None:
 cli.add_command(grade_command)
 cli.add_command(assignments_command)
 cli.add_command(validate_command)
-# service commands are registered below
-__import__("grader.cli.service", fromlist=["register"]).register(cli)
 
 
 def main() -> None:

@@ -73,8 +73,9 @@ def assignment_list() -> None:
         if not rows:
             click.echo("no assignments (add one with `grader assignment add PATH`)")
         for a, count in rows:
-            click.echo(f"{a.slug:20} v{a.version:<3} {a.max_score:6g} pts {count:6} submissions  "
-                       f"{a.title}")
+            click.echo(
+                f"{a.slug:20} v{a.version:<3} {a.max_score:6g} pts {count:6} submissions  {a.title}"
+            )
 
 
 @assignment_group.command("show")
@@ -89,11 +90,13 @@ def assignment_show(slug: str) -> None:
             a = get_assignment(session, slug)
         except GraderError as exc:
             raise click.ClickException(exc.message) from exc
-        counts = dict(session.execute(
-            select(Submission.status, func.count())
-            .where(Submission.assignment_id == a.id)
-            .group_by(Submission.status)
-        ).all())
+        counts = dict(
+            session.execute(
+                select(Submission.status, func.count())
+                .where(Submission.assignment_id == a.id)
+                .group_by(Submission.status)
+            ).all()
+        )
         click.echo(f"{a.slug}: {a.title}")
         click.echo(f"  version {a.version}, {a.max_score:g} points, digest {a.digest[:12]}")
         click.echo(f"  folder  {a.path}")
@@ -164,8 +167,10 @@ def token_list() -> None:
             click.echo("no tokens (create one with `grader token create NAME`)")
         for t in rows:
             state = f"revoked {_fmt_time(t.revoked_at)}" if t.revoked_at else "active"
-            click.echo(f"{t.name:20} {t.prefix}...  created {_fmt_time(t.created_at)}  "
-                       f"last used {_fmt_time(t.last_used_at)}  {state}")
+            click.echo(
+                f"{t.name:20} {t.prefix}...  created {_fmt_time(t.created_at)}  "
+                f"last used {_fmt_time(t.last_used_at)}  {state}"
+            )
 
 
 @token_group.command("revoke")
@@ -196,8 +201,7 @@ def submissions_group() -> None:
 @click.option("--student", help="Only this student id.")
 @click.option("--status", type=click.Choice(["queued", "running", "graded", "rejected", "error"]))
 @click.option("--limit", default=50, show_default=True, type=int, help="Newest N.")
-def submissions_list(slug: str | None, student: str | None, status: str | None,
-                     limit: int) -> None:
+def submissions_list(slug: str | None, student: str | None, status: str | None, limit: int) -> None:
     """List submissions, newest first."""
     from grader.models import Assignment, Student, Submission
 
@@ -220,14 +224,19 @@ def submissions_list(slug: str | None, student: str | None, status: str | None,
             click.echo("no submissions")
         for sub, a_slug, ext in rows:
             score = f"{sub.score:g}/{sub.max_score:g}" if sub.score is not None else "-"
-            click.echo(f"{sub.id}  {_fmt_time(sub.created_at)}  {a_slug:16} {ext or '-':16} "
-                       f"{sub.status:9} {score:>9}  {sub.filename}")
+            click.echo(
+                f"{sub.id}  {_fmt_time(sub.created_at)}  {a_slug:16} {ext or '-':16} "
+                f"{sub.status:9} {score:>9}  {sub.filename}"
+            )
 
 
 @click.command("regrade")
 @click.argument("slug")
-@click.option("--stale", is_flag=True,
-              help="Only submissions last graded against another version of the assignment.")
+@click.option(
+    "--stale",
+    is_flag=True,
+    help="Only submissions last graded against another version of the assignment.",
+)
 def regrade_command(slug: str, stale: bool) -> None:
     """Regrade every submission of SLUG with the assignment as it is now on disk."""
     from grader.models import Submission
@@ -243,12 +252,13 @@ def regrade_command(slug: str, stale: bool) -> None:
             raise click.ClickException(exc.message) from exc
         with db.begin() as session:
             subs = session.scalars(
-                select(Submission).where(Submission.assignment_id == assignment_id,
-                                         Submission.status.in_(("graded", "rejected", "error")))
+                select(Submission).where(
+                    Submission.assignment_id == assignment_id,
+                    Submission.status.in_(("graded", "rejected", "error")),
+                )
             ).all()
             if stale:
-                subs = [s for s in subs if not s.runs
-                        or s.runs[-1].assignment_digest != digest]
+                subs = [s for s in subs if not s.runs or s.runs[-1].assignment_digest != digest]
             ids = [s.id for s in subs]
             requeue(session, ids)
         if not ids:
@@ -256,11 +266,14 @@ def regrade_command(slug: str, stale: bool) -> None:
             return
         statuses: dict[str, int] = {}
         workers = max(1, int(svc["config"].get("WORKERS", 2)))
-        with ThreadPoolExecutor(workers) as pool, click.progressbar(
-            length=len(ids), label=f"regrading {slug}", file=sys.stderr
-        ) as bar:
-            futures = [pool.submit(grade_submission, db, store, i, job_id=f"regrade-{n}")
-                       for n, i in enumerate(ids, 1)]
+        with (
+            ThreadPoolExecutor(workers) as pool,
+            click.progressbar(length=len(ids), label=f"regrading {slug}", file=sys.stderr) as bar,
+        ):
+            futures = [
+                pool.submit(grade_submission, db, store, i, job_id=f"regrade-{n}")
+                for n, i in enumerate(ids, 1)
+            ]
             for future in as_completed(futures):
                 status = future.result() or "skipped"
                 statuses[status] = statuses.get(status, 0) + 1
@@ -270,10 +283,22 @@ def regrade_command(slug: str, stale: bool) -> None:
 
 @click.command("export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
-              help="Output format (a CSV an LMS gradebook imports).")
-@click.option("--score", "which", type=click.Choice(["best", "latest"]), default="best",
-              show_default=True, help="Which score of each student.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv"]),
+    default="csv",
+    show_default=True,
+    help="Output format (a CSV an LMS gradebook imports).",
+)
+@click.option(
+    "--score",
+    "which",
+    type=click.Choice(["best", "latest"]),
+    default="best",
+    show_default=True,
+    help="Which score of each student.",
+)
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
 def export_command(slug: str, fmt: str, which: str, output: Any) -> None:
     """Export one row per student: student id, score, max score, graded at."""
@@ -288,12 +313,14 @@ def export_command(slug: str, fmt: str, which: str, output: Any) -> None:
         writer.writerow(["student_id", "score", "max_score", "graded_at"])
         for entry in gradebook(session, row):
             score = entry[f"{which}_score"]
-            writer.writerow([
-                _csv_safe(entry["student"]),
-                "" if score is None else f"{score:g}",
-                f"{entry['max_score']:g}",
-                entry["graded_at"].isoformat() if entry["graded_at"] else "",
-            ])
+            writer.writerow(
+                [
+                    _csv_safe(entry["student"]),
+                    "" if score is None else f"{score:g}",
+                    f"{entry['max_score']:g}",
+                    entry["graded_at"].isoformat() if entry["graded_at"] else "",
+                ]
+            )
 
 
 def _csv_safe(value: str) -> str:
@@ -301,4 +328,3 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-COMMANDS = [assignment_group, token_group, submissions_group, regrade_command, export_command]

@@ -1,5 +1,4 @@
-"""Service commands: ``serve`` and ``db``. ``register(cli)`` also adds the
-instructor commands of ``grader.cli.admin``."""
+"""Service commands: ``serve`` and ``db`` (registered lazily in ``grader.cli``)."""
 
 from __future__ import annotations
 
@@ -51,10 +50,15 @@ def upgrade_database(app: Any) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", type=int, default=None,
-              help="Grading threads of the embedded runner [default: GRADER_WORKERS or 2].")
-@click.option("--threads", default=8, show_default=True, type=int,
-              help="Threads answering HTTP requests.")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Grading threads of the embedded runner [default: GRADER_WORKERS or 2].",
+)
+@click.option(
+    "--threads", default=8, show_default=True, type=int, help="Threads answering HTTP requests."
+)
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the site and the API, grading with the embedded job runner.
 
@@ -108,13 +112,3 @@ def db_current_command() -> None:
 
     app = make_app()
     click.echo(current_revision(app.config["DATABASE_URL"]) or "empty (run `grader db upgrade`)")
-
-
-def register(cli: click.Group) -> None:
-    """Add the service and instructor commands to the ``grader`` group."""
-    from grader.cli import admin
-
-    cli.add_command(serve_command)
-    cli.add_command(db_group)
-    for command in admin.COMMANDS:
-        cli.add_command(command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from grader.db import make_engine
 from grader.models import Base
 

@@ -71,12 +71,14 @@ def decode(obj, depth: int = 0):
         return None
     if "unsupported" in obj:
         return Unsupported(str(obj["unsupported"])[:200])
-    dtype = _DTYPES.get(obj.get("dtype"))
+    dtype = _DTYPES.get(obj["dtype"]) if isinstance(obj.get("dtype"), str) else None
     shape = obj.get("shape")
     data = obj.get("data")
     if dtype is None or not isinstance(shape, list) or not isinstance(data, str):
         raise DecodeError("malformed array")
-    if len(shape) > MAX_NDIM or not all(isinstance(d, int) and 0 <= d for d in shape):
+    if len(shape) > MAX_NDIM or not all(
+        type(d) is int and 0 <= d <= MAX_ELEMENTS for d in shape
+    ):
         raise DecodeError("malformed array shape")
     size = math.prod(shape)
     if size > MAX_ELEMENTS:
@@ -87,7 +89,10 @@ def decode(obj, depth: int = 0):
         raise DecodeError("malformed array data") from exc
     if len(raw) != size * dtype.itemsize:
         raise DecodeError("array data does not match its shape")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    try:
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    except (ValueError, TypeError) as exc:
+        raise DecodeError("malformed array") from exc
 
 
 class Unsupported:

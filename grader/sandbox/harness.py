@@ -76,8 +76,9 @@ def run_cells(cells, cell_seconds, module_name):
         module_name
     )
     report = []
-    signal.signal(signal.SIGALRM, _alarm)
     for index, cell in enumerate(cells):
+        # Again for every cell: an earlier cell may have ignored or replaced the handler.
+        signal.signal(signal.SIGALRM, _alarm)
         filename = f"<{cell['name']}>"
         _sources[filename] = cell["source"]
         entry = {"index": index, "name": cell["name"], "status": "ok"}

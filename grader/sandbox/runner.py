@@ -169,6 +169,8 @@ def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, 
                 open_streams = 0
                 break
             buffer += data
+            if b"\n" not in data:
+                continue  # re-splitting an endless line on every read would be quadratic
             *lines, rest = buffer.split(b"\n")
             buffer = bytearray(rest)
             for line in lines:
@@ -179,11 +181,19 @@ def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, 
         raw.returncode = proc.wait(timeout=0.5 if not raw.timed_out else 0)
 
 
+#: JSON containers one results line may hold: real records have a few hundred, while a
+#: line of ``[],[],...`` costs ~24 times its size in memory (64 MiB -> 1.5 GiB) once parsed.
+MAX_CONTAINERS_PER_LINE = 100_000
+
+
 def _record(raw: RawRun, line: bytes) -> None:
+    if line.count(b"[") + line.count(b"{") > MAX_CONTAINERS_PER_LINE:
+        raw.malformed_lines += 1
+        return
     try:
         record = json.loads(line)
         event = record["event"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # deep nesting: RecursionError
         raw.malformed_lines += 1
         return
     if not isinstance(record, dict):

@@ -61,8 +61,12 @@ def assignment(slug: str) -> Any:
             upload = form.file.data
             try:
                 sub = accept_submission(
-                    svc["db"], svc["store"], slug=slug, filename=upload.filename,
-                    data=upload.read(), student=form.student.data,
+                    svc["db"],
+                    svc["store"],
+                    slug=slug,
+                    filename=upload.filename,
+                    data=upload.read(),
+                    student=form.student.data,
                 )
             except (SubmissionRejected, BadRequest) as exc:
                 form.file.errors = [exc.message]
@@ -73,7 +77,9 @@ def assignment(slug: str) -> Any:
         else:
             status = 400
     return render_template(
-        "assignment.html", assignment=row, form=form,
+        "assignment.html",
+        assignment=row,
+        form=form,
         description=render_markdown(row.description),
     ), status
 
@@ -86,16 +92,21 @@ def submission(submission_id: str) -> str:
             raise NotFound("There is no submission with this id.")
         attempts: list[Submission] = []
         if sub.student_id is not None:
-            attempts = list(session.scalars(
-                select(Submission)
-                .where(Submission.student_id == sub.student_id,
-                       Submission.assignment_id == sub.assignment_id)
-                .order_by(Submission.created_at.desc())
-            ))
+            attempts = list(
+                session.scalars(
+                    select(Submission)
+                    .where(
+                        Submission.student_id == sub.student_id,
+                        Submission.assignment_id == sub.assignment_id,
+                    )
+                    .order_by(Submission.created_at.desc())
+                )
+            )
         run = sub.latest_run
         output = _output(run.log if run else None)
-        return render_template("submission.html", sub=sub, run=run, attempts=attempts,
-                               output=output)
+        return render_template(
+            "submission.html", sub=sub, run=run, attempts=attempts, output=output
+        )
 
 
 def _output(log: dict[str, Any] | None) -> str:

@@ -58,7 +58,8 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("graded_at", TS, nullable=True),
         sa.ForeignKeyConstraint(
-            ["assignment_id"], ["assignments.id"],
+            ["assignment_id"],
+            ["assignments.id"],
             name=op.f("fk_submissions_assignment_id_assignments"),
         ),
         sa.ForeignKeyConstraint(
@@ -84,14 +85,13 @@ def upgrade() -> None:
         sa.Column("started_at", TS, nullable=False),
         sa.Column("finished_at", TS, nullable=True),
         sa.ForeignKeyConstraint(
-            ["submission_id"], ["submissions.id"],
+            ["submission_id"],
+            ["submissions.id"],
             name=op.f("fk_grading_runs_submission_id_submissions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grading_runs")),
     )
-    op.create_index(
-        op.f("ix_grading_runs_submission_id"), "grading_runs", ["submission_id"]
-    )
+    op.create_index(op.f("ix_grading_runs_submission_id"), "grading_runs", ["submission_id"])
     op.create_table(
         "check_results",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,272 @@
+"""Plots for the feedback, rendered in the trusted process from what the sandbox returned.
+
+For every convergence check that returned trained parameters:
+
+* ``<check>-loss.png``: the training loss of the student's run next to the
+  reference's on the same data (for a ``train()`` that returns only its final
+  parameters, the student's final loss is a point at the last epoch);
+* ``<check>-boundary.png``: for two-dimensional inputs (circles, XOR), the
+  decision boundary of the student's trained network over the data, computed
+  with the reference forward pass.
+
+The student's code never runs here: only the reference's, on the parameters
+that came back as plain data. ``render_plots(assignment, result)`` returns
+``{file name: PNG bytes}``; the engine keeps the trained parameters in the
+convergence checks' details under ``"trained"``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+
+from grader import datasets
+
+log = logging.getLogger(__name__)
+
+LOSS_NAMES = ("cost_of_params", "loss_of_params")
+OUTPUT_NAMES = ("nn", "predict", "forward")
+EPOCH_GRID = (0, 10, 30, 100, 300, 1000, 3000, 10000, 30000)
+
+
+def render_plots(assignment, result) -> dict[str, bytes]:
+    """PNG images by file name; empty when there is nothing to draw. Never raises."""
+    plots: dict[str, bytes] = {}
+    if getattr(result, "status", None) != "graded":
+        return plots
+    by_name = {c.name: c for c in result.checks}
+    for check in assignment.checks:
+        if check.kind != "convergence" or check.name not in by_name:
+            continue
+        trained = by_name[check.name].details.get("trained")
+        if not trained:
+            continue
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                plots.update(_check_plots(assignment.reference, check, trained))
+        except Exception:  # noqa: BLE001 - a plot must never cost a result
+            log.exception("plots of %s for %s failed", check.name, assignment.slug)
+    return plots
+
+
+# -- data -----------------------------------------------------------------------------------
+
+
+def _params(value: Any) -> list[np.ndarray] | None:
+    if isinstance(value, list) and value and all(isinstance(p, np.ndarray) for p in value):
+        return [np.asarray(p, dtype=float) for p in value]
+    return None
+
+
+def _student_run(check, value: Any) -> tuple[list[np.ndarray] | None, list[list[np.ndarray]]]:
+    """(final parameters, trajectory of snapshots) from what the sandbox returned."""
+    if check.driver == "momentum" and isinstance(value, list) and len(value) == 2:
+        final = _params(value[0])
+        snaps = (
+            [p for p in (_params(s) for s in value[1]) if p] if isinstance(value[1], list) else []
+        )
+        return final, snaps
+    return _params(value), []
+
+
+def _loss_function(reference, check):
+    name = check.loss or next(
+        (n for n in LOSS_NAMES if callable(getattr(reference, n, None))), None
+    )
+    fn = getattr(reference, name, None) if name else None
+    if fn is None:
+        return None
+    if name == check.loss:  # the check's own loss: loss(params, X, Y)
+        return lambda params, X, Y: float(fn(params, X, Y))
+    return lambda params, X, Y: float(fn(X, Y, *params))
+
+
+def _output_function(reference, check):
+    names = [check.spec["plot_output"]] if check.spec.get("plot_output") else OUTPUT_NAMES
+    for name in names:
+        fn = getattr(reference, name, None)
+        if callable(fn):
+
+            def out(params, X, fn=fn):
+                value = fn(X, *params)
+                return np.asarray(
+                    value[-1] if isinstance(value, (list, tuple)) else value, dtype=float
+                )
+
+            return out
+    return None
+
+
+def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[float], list[float]]:
+    """Epochs and losses of the reference's own training on the same data."""
+    if check.driver == "momentum":
+        init = getattr(reference, check.spec["init"])
+        params = [np.asarray(p, dtype=float) for p in init(seed)]
+        velocities = [np.zeros_like(p) for p in params]
+        iterations = int(check.spec["iterations"])
+        every = max(1, iterations // 30)
+        xs, ys = [0], [loss(params, X, Y)]
+        for i in range(iterations):
+            velocities = reference.update_velocity(
+                X,
+                Y,
+                params,
+                velocities,
+                float(check.spec["momentum"]),
+                float(check.spec["learning_rate"]),
+            )
+            params = reference.update_params(params, velocities)
+            if (i + 1) % every == 0:
+                xs.append(i + 1)
+                ys.append(loss(params, X, Y))
+        return xs, ys
+    train = getattr(reference, check.function, None)
+    if not callable(train):
+        return [], []
+    kwargs = dict(check.spec.get("kwargs", {}))
+    total = int(kwargs.get("num_epochs", 0)) or None
+    seed_arg = check.spec.get("seed_arg", "seed")
+    xs, ys = [], []
+    for epochs in EPOCH_GRID:
+        if total is None or epochs > total:
+            break
+        params = _params(list(train(X, Y, **{**kwargs, "num_epochs": epochs, seed_arg: seed})))
+        if params:
+            xs.append(epochs)
+            ys.append(loss(params, X, Y))
+    if total and (not xs or xs[-1] != total):
+        params = _params(list(train(X, Y, **{**kwargs, seed_arg: seed})))
+        if params:
+            xs.append(total)
+            ys.append(loss(params, X, Y))
+    return xs, ys
+
+
+# -- drawing --------------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _check_plots(reference, check, trained: list) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    seeds = check.seeds[: len(trained)]
+    data = [datasets.make(check.dataset, seed) for seed in seeds]
+    runs = [_student_run(check, value) for value in trained]
+    loss = _loss_function(reference, check)
+    if loss is not None:
+        out[f"{check.name}-loss.png"] = _loss_plot(reference, check, seeds, data, runs, loss)
+    predict = _output_function(reference, check)
+    if predict is not None and data and data[0][0].shape[1] == 2 and any(r[0] for r in runs):
+        out[f"{check.name}-boundary.png"] = _boundary_plot(check, seeds, data, runs, predict)
+    return out
+
+
+def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
+    fig = _figure(6.4, 4.0)
+    ax = fig.add_subplot()
+    every = max(1, int(check.spec.get("iterations", 0)) // 30) if check.driver == "momentum" else 1
+    colours = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
+    for i, (seed, (X, Y), (final, snaps)) in enumerate(zip(seeds, data, runs, strict=True)):
+        colour = colours[i % len(colours)]
+        xs, ys = _reference_curve(reference, check, X, Y, seed, loss)
+        if xs:
+            ax.plot(
+                xs, ys, color=colour, linestyle="--", alpha=0.7, label=f"reference, seed {seed}"
+            )
+        if snaps:
+            steps = [min(k * every, int(check.spec["iterations"])) for k in range(len(snaps))]
+            ax.plot(
+                steps, [loss(p, X, Y) for p in snaps], color=colour, label=f"yours, seed {seed}"
+            )
+        elif final:
+            last = xs[-1] if xs else 1
+            ax.plot(
+                [last],
+                [loss(final, X, Y)],
+                marker="o",
+                color=colour,
+                linestyle="none",
+                label=f"yours (final), seed {seed}",
+            )
+    ax.set_xlabel("iteration" if check.driver == "momentum" else "epoch")
+    ax.set_ylabel("training loss (reference formula)")
+    if check.driver != "momentum":
+        ax.set_xscale("symlog", linthresh=10)
+    ax.set_title(f"{check.name}: your training next to the reference's")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _classes(outputs: np.ndarray) -> np.ndarray:
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        return np.argmax(outputs, axis=1)
+    return (outputs.reshape(len(outputs), -1)[:, 0] >= 0.5).astype(int)
+
+
+def _boundary_plot(check, seeds, data, runs, predict) -> bytes:
+    from matplotlib.colors import ListedColormap
+
+    count = len(seeds)
+    fig = _figure(3.6 * count, 3.6)
+    for i, (seed, (X, Y), (final, _)) in enumerate(zip(seeds, data, runs, strict=True)):
+        ax = fig.add_subplot(1, count, i + 1)
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = 0.25 * (hi - lo) + 0.1
+        gx, gy = np.meshgrid(
+            np.linspace(lo[0] - pad[0], hi[0] + pad[0], 160),
+            np.linspace(lo[1] - pad[1], hi[1] + pad[1], 160),
+        )
+        grid = np.c_[gx.ravel(), gy.ravel()]
+        labels = _classes(Y)
+        if final:
+            try:
+                zone = _classes(predict(final, grid)).reshape(gx.shape)
+                # class 0 light red, class 1 light blue: the colours of the data markers
+                ax.contourf(
+                    gx,
+                    gy,
+                    np.clip(zone, 0, 1),
+                    levels=[-0.5, 0.5, 1.5],
+                    cmap=ListedColormap(["#f4c7c3", "#c6dbef"]),
+                    alpha=0.9,
+                )
+            except Exception:  # noqa: BLE001 - parameters of the wrong shape: data only
+                ax.text(0.5, 0.02, "parameters unusable", transform=ax.transAxes, ha="center")
+        else:
+            ax.text(0.5, 0.02, "no trained parameters", transform=ax.transAxes, ha="center")
+        for label, marker, colour in ((0, "o", "tab:red"), (1, "s", "tab:blue")):
+            mask = labels == label
+            ax.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                marker=marker,
+                c=colour,
+                s=18,
+                edgecolors="black",
+                linewidths=0.4,
+            )
+        ax.set_title(f"seed {seed}", fontsize="small")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{check.name}: decision boundary of your trained network")
+    fig.tight_layout()
+    return _png(fig)

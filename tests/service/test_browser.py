@@ -1,0 +1,82 @@
+"""A real browser (Playwright driving Debian's headless Chromium) uploads a
+correct and a buggy notebook through the form and sees the scores."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
+CHROMIUM = os.environ.get("GRADER_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def as_notebook(source: str, path: Path) -> Path:
+    cells = [
+        nbformat.v4.new_code_cell(chunk.strip())
+        for chunk in source.split("\n\n\n")
+        if chunk.strip()
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+@pytest.fixture
+def backend():
+    return "sqlite"  # the browser sees the same pages on either database
+
+
+def upload(page, base: str, slug: str, student: str, path: Path) -> None:
+    page.goto(base + "/")
+    page.click(f"a[href='/assignments/{slug}']")
+    page.fill("input[name=student]", student)
+    page.set_input_files("input[name=file]", str(path))
+    page.click("input[type=submit]")
+    page.wait_for_url("**/submissions/*")
+    page.wait_for_selector("#status:text-matches('graded|rejected|error')", timeout=120_000)
+
+
+def test_upload_correct_and_buggy_notebooks(browser, live_server, tmp_path):
+    shots = Path(os.environ.get("GRADER_TEST_SCREENSHOTS") or tmp_path)
+    live_server.start()
+    page = browser.new_page()
+    correct = SUBMISSIONS / "circles-softmax" / "correct.ipynb"
+    upload(page, live_server.url, "circles-softmax", "student-7", correct)
+    assert page.inner_text("#status") == "graded"
+    assert page.inner_text("#score") == "100 / 100"
+    page.screenshot(path=str(shots / "correct.png"), full_page=True)
+
+    buggy = as_notebook(
+        (SUBMISSIONS / "circles-softmax" / "bug_error_output_sign.py").read_text(),
+        tmp_path / "buggy.ipynb",
+    )
+    upload(page, live_server.url, "circles-softmax", "student-7", buggy)
+    score = page.inner_text("#score")
+    assert score.endswith("/ 100") and float(score.split("/")[0]) < 100
+    assert page.locator("#checks td.fail").count() >= 1
+    assert page.locator("#attempts tbody tr").count() == 2
+    page.screenshot(path=str(shots / "buggy.png"), full_page=True)

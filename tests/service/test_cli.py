@@ -1,0 +1,146 @@
+"""The instructor commands, run against the test's instance folder and database."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from grader.cli import cli
+from grader.models import ApiToken, Submission
+from grader.service import accept_submission
+
+COMMANDS = [
+    ["serve"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["assignment"],
+    ["assignment", "add"],
+    ["assignment", "list"],
+    ["assignment", "show"],
+    ["assignment", "validate"],
+    ["token"],
+    ["token", "create"],
+    ["token", "list"],
+    ["token", "revoke"],
+    ["submissions"],
+    ["submissions", "list"],
+    ["regrade"],
+    ["export"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    body = result.output.split("\n\n", 2)[1].strip()
+    assert body and not body.startswith("Options:"), f"{command} has no help text"
+
+
+def test_token_lifecycle(app, client, runner):
+    created = runner("token", "create", "canvas")
+    assert created.exit_code == 0
+    plain = created.stdout.strip()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/assignments", headers=headers).status_code == 200
+    with app.extensions["grader"]["db"].session() as s:
+        assert s.scalar(select(ApiToken.token_hash)) != plain
+    again = runner("token", "create", "canvas")
+    assert again.exit_code == 1 and "exists" in again.output
+    listed = runner("token", "list")
+    assert "canvas" in listed.output and plain not in listed.output and "active" in listed.output
+    assert runner("token", "revoke", "canvas").exit_code == 0
+    assert "revoked" in runner("token", "list").output
+    assert client.get("/api/v1/assignments", headers=headers).status_code == 401
+    assert runner("token", "revoke", "nope").exit_code == 1
+
+
+def test_assignment_list_show_add(runner):
+    listed = runner("assignment", "list")
+    assert listed.exit_code == 0 and "chain-rule" in listed.output
+    shown = runner("assignment", "show", "chain-rule")
+    assert "version 1" in shown.output and "grad_w1(x, y, w1, w2)" in shown.output
+    assert runner("assignment", "show", "nope").exit_code == 1
+
+
+def test_assignment_add_detects_changes(app, runner, tmp_path):
+    import shutil
+
+    folder = tmp_path / "chain-rule"
+    shutil.copytree(app.config["ASSIGNMENTS_DIR"] + "/chain-rule", folder)
+    moved = runner("assignment", "add", str(folder)).output
+    assert "refreshed" in moved and "regrade" not in moved
+    assert "unchanged" in runner("assignment", "add", str(folder)).output
+    toml = folder / "assignment.toml"
+    toml.write_text(toml.read_text().replace("version = 1", "version = 2", 1))
+    result = runner("assignment", "add", str(folder))
+    assert "updated (version 2" in result.output
+    assert "grader regrade chain-rule" in result.output
+    missing = runner("assignment", "add", str(tmp_path / "nope"))
+    assert missing.exit_code == 2
+
+
+def test_assignment_validate(runner):
+    result = runner("assignment", "validate", "chain-rule")
+    assert result.exit_code == 0, result.output
+    assert "full marks" in result.output
+
+
+def test_submissions_regrade_export(app, runner, fixture_file):
+    svc = app.extensions["grader"]
+    for student, name in [
+        ("ann", "correct.py"),
+        ("bob", "bug_grad_missing_factor_2.py"),
+        ("=cmd", "correct.py"),
+    ]:
+        accept_submission(
+            svc["db"],
+            svc["store"],
+            slug="chain-rule",
+            filename=name,
+            data=fixture_file(f"chain-rule/{name}"),
+            student=student,
+        )
+    listed = runner("submissions", "list", "--assignment", "chain-rule", "--student", "ann")
+    assert listed.output.count("queued") == 1 and "correct.py" in listed.output
+    assert runner("regrade", "chain-rule").output.strip() == "nothing to regrade"
+    with svc["db"].begin() as s:  # pretend they were graded before
+        for sub in s.scalars(select(Submission)):
+            sub.status = "error"
+    result = runner("regrade", "chain-rule")
+    assert result.exit_code == 0, result.output
+    assert "3 graded" in result.output
+    assert runner("regrade", "chain-rule", "--stale").output.strip() == "nothing to regrade"
+    assert "graded" in runner("submissions", "list", "--status", "graded").output
+
+    exported = runner("export", "chain-rule", "--format", "csv")
+    assert exported.exit_code == 0
+    rows = list(csv.reader(io.StringIO(exported.stdout)))
+    assert rows[0] == ["student_id", "score", "max_score", "graded_at"]
+    by_student = {r[0]: r for r in rows[1:]}
+    assert by_student["ann"][1:3] == ["100", "100"]
+    assert float(by_student["bob"][1]) < 100 and by_student["bob"][3]
+    assert "'=cmd" in by_student  # a formula-looking id is neutralised for spreadsheets
+    assert runner("export", "nope").exit_code == 1
+
+
+def test_commands_refuse_an_unmigrated_database(runner, monkeypatch, database_factory):
+    monkeypatch.setenv("DATABASE_URL", database_factory(empty=True))
+    result = runner("token", "list")
+    assert result.exit_code == 1 and "grader db upgrade" in result.output
+    assert "empty" in runner("db", "current").output
+    assert runner("db", "upgrade").exit_code == 0
+    assert runner("token", "list").exit_code == 0
+
+
+def test_a_broker_url_without_a_broker_runner_is_a_clear_error(runner, monkeypatch):
+    monkeypatch.setenv("GRADER_BROKER_URL", "redis://127.0.0.1:6379/0")
+    result = runner("token", "list")
+    assert result.exit_code == 1 and "GRADER_BROKER_URL" in result.output

@@ -1,0 +1,133 @@
+"""The embedded runner grading with the real engine: scores, checks, the
+gradebook, idempotent jobs, recovery of what a crash left behind."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from grader.models import GradingRun, Submission
+from grader.service import accept_submission, grade_submission
+
+
+def submit(client, auth, fixture_file, name, student="s1", slug="chain-rule"):
+    response = client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (io.BytesIO(fixture_file(f"{slug}/{name}")), name), "student": student},
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_correct_and_buggy_are_graded(client, auth, grading, fixture_file):
+    good = submit(client, auth, fixture_file, "correct.py")
+    bad = submit(client, auth, fixture_file, "bug_grad_missing_factor_2.py")
+    assert grading.join(timeout=120)
+    body = client.get(f"/api/v1/submissions/{good}", headers=auth).get_json()
+    assert body["status"] == "graded"
+    assert body["score"] == body["max_score"] == 100
+    assert body["checks"] and all(c["passed"] for c in body["checks"])
+    assert body["graded_at"] >= body["created_at"]
+    body = client.get(f"/api/v1/submissions/{bad}", headers=auth).get_json()
+    assert body["status"] == "graded" and body["score"] < 100
+    failed = [c for c in body["checks"] if not c["passed"]]
+    assert failed and all(c["message"] for c in failed)
+
+
+def test_notebook_and_syntax_error(client, auth, grading, fixture_file):
+    nb = submit(client, auth, fixture_file, "correct.ipynb")
+    broken = submit(client, auth, fixture_file, "syntax_error.py")
+    assert grading.join(timeout=120)
+    assert client.get(f"/api/v1/submissions/{nb}", headers=auth).get_json()["score"] == 100
+    body = client.get(f"/api/v1/submissions/{broken}", headers=auth).get_json()
+    assert body["status"] in ("graded", "rejected") and not body["score"]
+
+
+def test_grades_best_and_latest(client, auth, grading, fixture_file):
+    submit(client, auth, fixture_file, "correct.py", student="ann")
+    assert grading.join(timeout=120)
+    submit(client, auth, fixture_file, "bug_sigmoid_derivative_wrong.py", student="ann")
+    submit(client, auth, fixture_file, "partial_only_forward.py", student="bob")
+    assert grading.join(timeout=120)
+    rows = {
+        r["student"]: r
+        for r in client.get("/api/v1/assignments/chain-rule/grades", headers=auth).get_json()
+    }
+    assert rows["ann"]["best_score"] == 100
+    assert rows["ann"]["latest_score"] < 100
+    assert rows["ann"]["submissions"] == 2
+    assert rows["bob"]["best_score"] == rows["bob"]["latest_score"] < 100
+    assert rows["bob"]["graded_at"]
+
+
+def test_a_job_enqueued_twice_is_graded_once(app, fixture_file):
+    svc = app.extensions["grader"]
+    sub = accept_submission(
+        svc["db"],
+        svc["store"],
+        slug="chain-rule",
+        filename="c.py",
+        data=fixture_file("chain-rule/correct.py"),
+        student=None,
+    )
+    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t1") == "graded"
+    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t2") is None
+    with svc["db"].session() as s:
+        runs = s.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).all()
+        assert len(runs) == 1 and runs[0].assignment_version >= 1 and runs[0].assignment_digest
+
+
+def test_start_recovers_queued_and_running(app, fixture_file):
+    svc = app.extensions["grader"]
+    ids = [
+        accept_submission(
+            svc["db"],
+            svc["store"],
+            slug="chain-rule",
+            filename="c.py",
+            data=fixture_file("chain-rule/correct.py"),
+            student="r",
+        ).id
+        for _ in range(3)
+    ]
+    with svc["db"].begin() as s:  # as a crash mid-grade leaves it
+        s.get(Submission, ids[0]).status = "running"
+    svc["queue"].start()
+    assert svc["queue"].join(timeout=120)
+    with svc["db"].session() as s:
+        assert [s.get(Submission, i).status for i in ids] == ["graded"] * 3
+
+
+def test_grader_failure_is_an_error_status_not_a_crash(app, fixture_file):
+    svc = app.extensions["grader"]
+    sub = accept_submission(
+        svc["db"],
+        svc["store"],
+        slug="chain-rule",
+        filename="c.py",
+        data=fixture_file("chain-rule/correct.py"),
+        student=None,
+    )
+    svc["store"].path(sub.blob_sha256).unlink()  # the stored file is gone
+    assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
+    with svc["db"].session() as s:
+        row = s.get(Submission, sub.id)
+        assert row.status == "error" and "grader failed" in row.error
+
+
+def test_an_unavailable_sandbox_is_reported_and_regradable(app, fixture_file, monkeypatch):
+    svc = app.extensions["grader"]
+    sub = accept_submission(
+        svc["db"],
+        svc["store"],
+        slug="chain-rule",
+        filename="c.py",
+        data=fixture_file("chain-rule/correct.py"),
+        student=None,
+    )
+    monkeypatch.setenv("GRADER_SANDBOX", "no-such-backend")
+    assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
+    with svc["db"].session() as s:
+        assert "unknown sandbox backend" in s.get(Submission, sub.id).error

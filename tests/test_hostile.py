@@ -1,0 +1,302 @@
+"""Hostile submissions through the real CLI: `python -m grader grade SLUG FILE --json`.
+
+Every file in tests/hostile/ is a complete submission carrying one attack (its
+docstring says which). Whatever it does, the CLI must print one graded result and
+exit 0; checks whose functions are wrong (or forged) must fail; nothing secret may
+come back; the host must be unaffected; the run must end within its limits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+SECRET = "topsecret-xyz-" + uuid.uuid4().hex[:12]
+CLI_TIMEOUT = 180
+
+
+@dataclass
+class Attack:
+    slug: str = "xor-mlp"
+    must_fail: tuple[str, ...] = ()
+    must_pass: tuple[str, ...] = ()
+    max_seconds: float = 60.0
+    slow: bool = False
+    details: bool = True  # also show the run log (the student's output) in the JSON
+    shows_marker: bool = False  # the attack reports its loot/marker through feedback
+    never_in_output: tuple[str, ...] = field(default_factory=tuple)
+
+
+BACKWARD = ("backward", "backward-numerical", "xor-converges")
+ATTACKS = {
+    "forged_stdout_stderr_results": Attack(must_fail=BACKWARD, details=False),
+    "forged_records_malformed": Attack(must_fail=BACKWARD),
+    "forged_records_bad_shapes": Attack(must_fail=BACKWARD),
+    "frame_walk_rewrite": Attack(must_fail=BACKWARD),
+    "monkeypatch_numpy_builtins": Attack(must_fail=BACKWARD, must_pass=("sigmoid",)),
+    "eq_anything": Attack(must_fail=("sigmoid", "loss", *BACKWARD)),
+    "pickle_payload": Attack(must_fail=("sigmoid", "sigmoid_derivative", "loss", *BACKWARD)),
+    "hunt_reference_and_secrets": Attack(
+        slug="circles-softmax",
+        must_fail=("error_hidden", "gradient_weight_hidden", "gradient_bias_hidden"),
+        must_pass=("logistic",),
+        shows_marker=True,
+        # functions that only the reference has: its source must not come back
+        never_in_output=("def cost_of_params", "def init_params", "Runs only in the trusted"),
+    ),
+    "read_other_submissions": Attack(
+        slug="circles-softmax",
+        must_fail=("error_hidden",),
+        must_pass=("logistic",),
+        shows_marker=True,
+        never_in_output=("grader-sandbox-slots",),
+    ),
+    "network_loopback": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid",),
+        shows_marker=True,
+        never_in_output=("CONNECTED 127", "CONNECTED ::1"),
+    ),
+    "exit_at_import": Attack(must_fail=("sigmoid", *BACKWARD)),
+    "exit_in_function": Attack(must_fail=BACKWARD, must_pass=("sigmoid", "forward", "loss")),
+    "kill_parent": Attack(must_fail=BACKWARD, must_pass=("sigmoid",)),
+    "fork_bomb": Attack(must_fail=BACKWARD, slow=True),
+    "daemon_survivor": Attack(must_pass=("sigmoid",)),
+    "threads_keep_running": Attack(must_pass=("sigmoid_derivative",)),
+    "memory_bomb": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150),
+    "infinite_loop_toplevel": Attack(must_pass=("sigmoid", "backward"), slow=True, max_seconds=150),
+    "infinite_loop_function": Attack(
+        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150
+    ),
+    "sleep_forever": Attack(
+        must_fail=("loss",), must_pass=("sigmoid",), slow=True, max_seconds=150
+    ),
+    "signals_ignored": Attack(must_fail=BACKWARD, slow=True, max_seconds=150),
+    "output_flood": Attack(must_pass=("loss",), slow=True, max_seconds=150),
+    "disk_fill": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid",),
+        shows_marker=True,
+        never_in_output=("STOPPED /job after 1",),
+    ),
+}
+
+
+def test_every_hostile_file_has_an_expectation():
+    files = {p.stem for p in HOSTILE.glob("*.py")}
+    assert files == set(ATTACKS), files ^ set(ATTACKS)
+
+
+@pytest.fixture(scope="module")
+def sandbox_available():
+    if not shutil.which("bwrap"):
+        pytest.skip(
+            "bubblewrap (bwrap) is not installed: hostile submissions need the real sandbox"
+        )
+    for slug in ("xor-mlp", "circles-softmax"):
+        if not (REPO / "assignments" / slug / "reference.py").exists():
+            pytest.skip(f"the built-in assignment {slug} is not there yet")
+
+
+def marker_of(path: Path) -> str:
+    match = re.search(r'^MARKER = "([^"]+)"', path.read_text(), re.M)
+    assert match, f"{path.name} needs a MARKER line"
+    return match.group(1)
+
+
+def alive_with(marker: str) -> list[str]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except OSError:
+            continue
+        if marker.encode() in cmd:
+            found.append(f"{entry.name}: {cmd[:200]!r}")
+    return found
+
+
+def secret_lines(slug: str, submission: str) -> list[str]:
+    """Distinctive lines of the reference solution (not in the submission or the public toml)."""
+    folder = REPO / "assignments" / slug
+    public = submission + (folder / "assignment.toml").read_text()
+    lines = []
+    for line in (folder / "reference.py").read_text().splitlines():
+        text = line.strip()
+        if len(text) >= 25 and text not in public:
+            lines.append(text)
+    return lines
+
+
+def shadow_line() -> str | None:
+    try:
+        first = Path("/etc/shadow").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return first if len(first.split(":")[1]) > 1 else first
+
+
+def grade(slug: str, path: Path, *, details: bool, env: dict | None = None):
+    argv = [sys.executable, "-m", "grader", "grade", slug, str(path), "--json"]
+    if details:
+        argv.append("--details")
+    environment = dict(os.environ, GRADER_SECRET_KEY=SECRET, GRADER_HOSTILE_TOKEN=SECRET)
+    environment.pop("GRADER_SANDBOX", None)
+    environment.update(env or {})
+    start = time.monotonic()
+    proc = subprocess.run(
+        argv,
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        errors="replace",
+    )
+    return proc, time.monotonic() - start
+
+
+@pytest.fixture
+def other_submission():
+    """Another student's job, where the host keeps them while grading."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-run-"))
+    secret = "other-student-" + uuid.uuid4().hex
+    (folder / "job.json").write_text(json.dumps({"cells": [{"source": f"# {secret}"}]}))
+    (folder / "submission.py").write_text(f"# {secret}\n")
+    yield secret
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _params():
+    for name, attack in ATTACKS.items():
+        marks = [pytest.mark.slow] if attack.slow else []
+        yield pytest.param(name, attack, id=name, marks=marks)
+
+
+@pytest.mark.parametrize(("name", "attack"), list(_params()))
+def test_hostile_submission(name, attack, sandbox_available, other_submission):
+    path = HOSTILE / f"{name}.py"
+    source = path.read_text()
+    marker = marker_of(path)
+    host_tmp = Path(tempfile.gettempdir())
+    for stale in host_tmp.glob(f"{marker}*"):
+        stale.unlink()
+    sentinel = subprocess.Popen(["sleep", "300"])
+    try:
+        proc, seconds = grade(attack.slug, path, details=attack.details)
+        sentinel_alive = sentinel.poll() is None
+    finally:
+        sentinel.kill()
+        sentinel.wait()
+    output = proc.stdout + proc.stderr
+
+    # The contract: one graded JSON result, exit 0.
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
+    result = json.loads(proc.stdout)
+    assert result["status"] == "graded", result
+    assert result["assignment"] == attack.slug
+    checks = {c["name"]: c for c in result["checks"]}
+    assert checks, result
+    assert all(
+        set(c) >= {"name", "passed", "score", "max_score", "message"} for c in checks.values()
+    )
+    assert result["score"] == pytest.approx(sum(c["score"] for c in checks.values()))
+    assert all(0 <= c["score"] <= c["max_score"] for c in checks.values())
+
+    # Forged or wrong functions fail; isolated, honest ones keep their points.
+    for check in attack.must_fail:
+        assert check in checks, (check, sorted(checks))
+        assert not checks[check]["passed"], checks[check]
+        assert checks[check]["score"] < checks[check]["max_score"], checks[check]
+    for check in attack.must_pass:
+        assert checks[check]["passed"], checks[check]
+    if attack.must_fail:
+        assert result["score"] < result["max_score"]
+
+    # Nothing secret came back.
+    assert SECRET not in output
+    assert "GRADER_SECRET_KEY" not in output and "GRADER_HOSTILE_TOKEN" not in output
+    shadow = shadow_line()
+    if shadow:
+        assert shadow not in output
+        assert shadow.split(":")[1] not in output or len(shadow.split(":")[1]) < 3
+    assert other_submission not in output
+    for line in secret_lines(attack.slug, source):
+        assert line not in output, f"a line of the reference came back: {line!r}"
+    assert str(REPO / "assignments") not in output
+    for text in attack.never_in_output:
+        assert text not in source, f"{text!r} is in the submission itself: a useless probe"
+        assert text not in output, text
+    if attack.shows_marker:
+        assert marker in proc.stdout, "the attack did not run (its report is missing)"
+
+    # The host is unaffected and the run stayed within its limits.
+    assert sentinel_alive, "a process outside the sandbox was killed"
+    assert not list(host_tmp.glob(f"{marker}*")), "the submission wrote into the host's /tmp"
+    assert not list(REPO.glob(f"{marker}*")), "the submission wrote into the repository"
+    assert not alive_with(marker), "processes of the run survived it"
+    assert seconds < attack.max_seconds, f"took {seconds:.1f} s"
+    if not attack.details:
+        assert marker not in proc.stdout, "forged output leaked into the CLI's JSON"
+    assert len(proc.stdout) < 2_000_000
+
+
+def test_forged_stdout_is_not_a_second_result(sandbox_available):
+    """The CLI prints exactly one JSON document even when the student prints fake ones."""
+    proc, _ = grade("xor-mlp", HOSTILE / "forged_stdout_stderr_results.py", details=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["score"] < 100.0
+    assert "HOSTILE-FORGED" not in proc.stdout
+
+
+def test_daemon_cannot_act_later(sandbox_available):
+    """The daemon would touch a marker file 8 s after starting: wait and look again."""
+    path = HOSTILE / "daemon_survivor.py"
+    marker = marker_of(path)
+    proc, _ = grade("xor-mlp", path, details=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    time.sleep(9)
+    assert not alive_with(marker)
+    assert not list(Path(tempfile.gettempdir()).glob(f"{marker}*"))
+
+
+def test_pickle_payload_never_runs(sandbox_available):
+    path = HOSTILE / "pickle_payload.py"
+    pwned = Path(tempfile.gettempdir()) / marker_of(path)
+    pwned.unlink(missing_ok=True)
+    proc, _ = grade("xor-mlp", path, details=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not pwned.exists()
+
+
+def test_process_backend_warns_loudly(tmp_path):
+    submission = tmp_path / "partial.py"
+    submission.write_text(
+        "import numpy as np\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+    )
+    proc, _ = grade("xor-mlp", submission, details=False, env={"GRADER_SANDBOX": "process"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "WITHOUT isolation" in proc.stderr
+    assert "GRADER_SANDBOX=process" in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "graded"
+    assert any(c["name"] == "sigmoid" and c["passed"] for c in result["checks"])
