@@ -67,6 +67,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "WARM_SANDBOXES",
+        "GRADER_WARM_SANDBOXES",
+        2,
+        "Sandboxes kept started, with numpy / matplotlib / scikit-learn already imported, so a "
+        "submission does not wait for them (each serves one submission). 0 starts each cold.",
+        int,
+    ),
+    Setting(
         "MAX_UPLOAD_BYTES",
         "GRADER_MAX_UPLOAD_BYTES",
         64 * 1024 * 1024,

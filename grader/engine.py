@@ -14,7 +14,8 @@ from grader.diagnosis import refine
 from grader.errors import SubmissionRejected
 from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
-from grader.sandbox.runner import run_job
+from grader.sandbox.pool import WarmPool
+from grader.sandbox.runner import SandboxProcess
 from grader.submissions import Submission, read_submission
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,14 @@ def grade(
     *,
     seed: int | None = None,
     backend=None,
+    pool: WarmPool | None = None,
 ) -> GradeResult:
-    """Never raises for anything the student did: every problem becomes feedback."""
+    """Never raises for anything the student did: every problem becomes feedback.
+
+    With a ``pool``, the submission runs in a sandbox that is already warm.
+    """
     seed = secrets.randbits(32) if seed is None else seed
-    backend = backend or make_backend()
+    backend = backend or (pool.backend if pool else make_backend())
     limits = assignment.limits
     ctx = Context(reference=assignment.reference, limits=limits)
     rng = np.random.default_rng(seed)
@@ -45,7 +50,8 @@ def grade(
         "cells": submission.cells,
         "tasks": tasks,
     }
-    raw = run_job(job, limits, backend)
+    sandbox = (pool.take(limits) if pool else None) or SandboxProcess(backend, limits)
+    raw = sandbox.run(job, limits)
     ctx.cells = raw.cells
     results = []
     for check, task, state in plans:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -23,8 +23,12 @@ from grader.models import (
     Submission,
     utcnow,
 )
+from grader.results import jsonable
 from grader.storage import BlobStore
 from grader.submissions import read_submission
+
+if TYPE_CHECKING:
+    from grader.sandbox.pool import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +219,12 @@ def claim(database: Database, submission_id: str) -> bool:
 
 
 def grade_submission(
-    database: Database, store: BlobStore, submission_id: str, *, job_id: str = "-"
+    database: Database,
+    store: BlobStore,
+    submission_id: str,
+    *,
+    job_id: str = "-",
+    pool: WarmPool | None = None,
 ) -> str | None:
     """Grade one submission by id with the engine and write the run; returns the final status.
 
@@ -242,11 +251,11 @@ def grade_submission(
         except GraderError as exc:
             run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
         else:
-            result = grade(assignment, parsed)
+            result = grade(assignment, parsed, pool=pool)
             run.status, run.error = result.status, result.error
             run.score, run.max_score = result.score, result.max_score
             run.checks = [c.to_dict() for c in result.checks]
-            run.log = _json_safe(result.log)
+            run.log = jsonable(result.log)
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("[job %s] grading %s failed", job_id, submission_id)
         reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
@@ -266,16 +275,6 @@ class _Run:
     max_score: float | None = None
     checks: list[dict[str, Any]] | None = None
     log: dict[str, Any] | None = None
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
 
 
 def _write_run(database: Database, submission_id: str, run: _Run, started: datetime) -> None:

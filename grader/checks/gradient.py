@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
+from grader.checks.base import Context, Outcome, encode_args, explain_error
 from grader.checks.compare import excerpt
-from grader.checks.inputs import signature
 from grader.checks.function import FunctionCheck
+from grader.checks.inputs import signature
 from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
 from grader.results import CheckResult

@@ -10,7 +10,6 @@ import click
 
 from grader.cli.grading import assignments_command, grade_command, validate_command
 
-
 #: commands whose modules pull in the database layer: imported only when used, so
 #: that `grader grade` starts fast
 LAZY_COMMANDS = {

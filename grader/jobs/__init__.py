@@ -30,4 +30,5 @@ def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
             "GRADER_BROKER_URL is set, but this version has no broker-backed runner yet; "
             "unset it to use the embedded runner"
         )
-    return EmbeddedRunner(database, store, workers=int(config.get("WORKERS", 2)))
+    return EmbeddedRunner(database, store, workers=int(config.get("WORKERS", 2)),
+                          warm=int(config.get("WARM_SANDBOXES", 0)))

@@ -13,6 +13,8 @@ import queue
 import threading
 
 from grader.db import Database
+from grader.sandbox.backends import make_backend
+from grader.sandbox.pool import WarmPool
 from grader.service import grade_submission, unfinished_ids
 from grader.storage import BlobStore
 
@@ -22,10 +24,14 @@ _STOP = object()
 
 
 class EmbeddedRunner:
-    def __init__(self, database: Database, store: BlobStore, *, workers: int = 2) -> None:
+    def __init__(
+        self, database: Database, store: BlobStore, *, workers: int = 2, warm: int = 0
+    ) -> None:
         self.database = database
         self.store = store
         self.workers = max(1, workers)
+        self.warm = max(0, warm)
+        self.pool: WarmPool | None = None
         self._queue: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._counter = itertools.count(1)
@@ -49,6 +55,8 @@ class EmbeddedRunner:
             log.info("re-queueing %d submission(s) left unfinished", len(recovered))
         for submission_id in recovered:
             self.enqueue(submission_id)
+        if self.warm:
+            self.pool = WarmPool(make_backend(), size=self.warm)
         self._threads = [
             threading.Thread(target=self._work, name=f"grader-worker-{i}", daemon=True)
             for i in range(self.workers)
@@ -62,6 +70,9 @@ class EmbeddedRunner:
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
+        if self.pool:
+            self.pool.close()
+            self.pool = None
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until every enqueued job is done (tests, CLI); False on time-out."""
@@ -75,7 +86,7 @@ class EmbeddedRunner:
                 return
             job_id = f"{threading.current_thread().name}-{next(self._counter)}"
             try:
-                grade_submission(self.database, self.store, str(item), job_id=job_id)
+                grade_submission(self.database, self.store, str(item), job_id=job_id, pool=self.pool)
             except Exception:  # keep the worker alive; the row stays queued for the next start
                 log.exception("[job %s] submission %s could not be graded", job_id, item)
             finally:

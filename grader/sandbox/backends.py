@@ -71,7 +71,7 @@ class BubblewrapBackend:
         return fds
 
     def command(
-        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int]
+        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int], preload: str = ""
     ) -> tuple[list[str], dict, str | None]:
         """Directories are bound from open fds (``fds``), so the unprivileged uid that
         runs bwrap needs no access to their host paths; the harness closes them."""
@@ -99,7 +99,7 @@ class BubblewrapBackend:
         for key, value in CHILD_ENV.items():
             argv += ["--setenv", key, value]
         argv += ["--", self.python, "-I", "-S", "-B", f"{JOB_DIR}/harness.py",
-                 f"{JOB_DIR}/job.json", ENV_DIR, str(results_fd)]
+                 ENV_DIR, str(results_fd), preload]
         # bwrap itself starts with an empty environment: its pid 1 keeps the one it
         # was given, readable as /proc/1/environ from inside.
         return argv, {}, None
@@ -123,12 +123,12 @@ class ProcessBackend:
         return {}
 
     def command(
-        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int]
+        self, job_dir: str, limits: Limits, results_fd: int, fds: dict[str, int], preload: str = ""
     ) -> tuple[list[str], dict, str | None]:
         env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(job_dir, "tmp", "matplotlib"))
         env["HOME"] = os.path.join(job_dir, "tmp")
         argv = [self.python, "-I", "-S", "-B", os.path.join(job_dir, "harness.py"),
-                os.path.join(job_dir, "job.json"), self.student_env, str(results_fd)]
+                self.student_env, str(results_fd), preload]
         return argv, env, os.path.join(job_dir, "tmp")
 
 

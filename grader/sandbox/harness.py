@@ -6,6 +6,7 @@ Each task runs in a forked child so that one function that crashes, hangs or
 calls ``os._exit`` costs only its own check. Standard library and numpy only.
 """
 
+import contextlib
 import json
 import os
 import resource
@@ -181,39 +182,23 @@ def driver_momentum(ns, task):
 DRIVERS = {"call": driver_call, "momentum": driver_momentum}
 
 
-def _run_child(ns, task):
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    signal.setitimer(signal.ITIMER_REAL, task["seconds"])
-    try:
-        results = DRIVERS[task["driver"]](ns, task)
-        _emit({"event": "task", "id": task["id"], "results": results})
-    except BaseException as exc:  # noqa: BLE001
-        _emit({"event": "task", "id": task["id"], "crash": _describe(exc)})
-    finally:
-        os._exit(0)
-
-
-def run_task(ns, task):
-    sys.stdout.flush()
-    sys.stderr.flush()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
+def _run_tasks_in_child(ns, tasks, progress_fd):
+    """Run tasks one after another, reporting each on ``progress_fd`` (one byte)."""
+    for task in tasks:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, task["seconds"])
         try:
-            _run_child(ns, task)
-        finally:
-            os._exit(70)
-    timed_out = False
-    try:
-        fd = os.pidfd_open(pid)
-        ready, _, _ = select.select([fd], [], [], task["seconds"] + 0.5)
-        if not ready:
-            timed_out = True
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    except ChildProcessError:
-        status = 0
+            results = DRIVERS[task["driver"]](ns, task)
+            _emit({"event": "task", "id": task["id"], "results": results})
+        except BaseException as exc:  # noqa: BLE001
+            _emit({"event": "task", "id": task["id"], "crash": _describe(exc)})
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.write(progress_fd, b".")
+
+
+def _end(task, status, timed_out, start):
     _emit(
         {
             "event": "end",
@@ -224,6 +209,45 @@ def run_task(ns, task):
             "seconds": round(time.monotonic() - start, 4),
         }
     )
+
+
+def run_tasks(ns, tasks):
+    """Each task runs in a forked child, which goes on to the next task while it lives:
+    a task that crashes, hangs or exits costs only itself, and the rest continue in a
+    fresh child. (One fork per task would cost more than most checks themselves.)"""
+    index = 0
+    while index < len(tasks):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        progress_r, progress_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(progress_r)
+                _run_tasks_in_child(ns, tasks[index:], progress_w)
+            finally:
+                os._exit(0)
+        os.close(progress_w)
+        pidfd = os.pidfd_open(pid)
+        while index < len(tasks):
+            task, start = tasks[index], time.monotonic()
+            ready, _, _ = select.select([progress_r, pidfd], [], [], task["seconds"] + 0.5)
+            if progress_r in ready and os.read(progress_r, 1) == b".":
+                _end(task, 0, False, start)
+                index += 1
+                continue
+            timed_out = not ready
+            if timed_out:
+                os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            _end(task, status, timed_out, start)
+            index += 1
+            break
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(progress_r)
+        os.close(pidfd)
 
 
 def _prime_matplotlib(env_dir):
@@ -237,32 +261,41 @@ def _prime_matplotlib(env_dir):
 
 
 def apply_limits(limits):
-    """Soft and hard limits alike, before any student code runs, so none can be raised."""
+    """Soft and hard limits alike, before any student code runs, so none can be raised.
+    (The CPU limit counts on top of what the harness's own imports used.)"""
     for name, value in limits.items():
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
 def main():
+    """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
+    later: a warm sandbox imports the usual modules first, then waits for it."""
     global codec, np, RESULTS_FD
-    RESULTS_FD = int(sys.argv[3])
+    env_dir, RESULTS_FD = sys.argv[1], int(sys.argv[2])
+    preload = [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else []
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
     os.closerange(3, RESULTS_FD)
     os.closerange(RESULTS_FD + 1, 1 << 16)
     _emit({"event": "start"})
-    with open(sys.argv[1], encoding="utf-8") as fh:
-        job = json.load(fh)
-    apply_limits(job["rlimits"])
-    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), sys.argv[2]]
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), env_dir]
     import codec
     import numpy as np
 
-    _prime_matplotlib(sys.argv[2])
+    _prime_matplotlib(env_dir)
+    for name in preload:
+        with contextlib.suppress(Exception):  # a missing optional module only costs speed
+            __import__(name)
+    _emit({"event": "ready"})
+    job = json.loads(sys.stdin.buffer.read())
+    limits = dict(job["rlimits"])
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    limits["RLIMIT_CPU"] += int(used.ru_utime + used.ru_stime) + 1
+    apply_limits(limits)
     os.makedirs(job["cwd"], exist_ok=True)
     os.chdir(job["cwd"])
     ns, report = run_cells(job["cells"], job["cell_seconds"], job["module"])
     _emit({"event": "load", "cells": report})
-    for task in job["tasks"]:
-        run_task(ns, task)
+    run_tasks(ns, job["tasks"])
     _emit({"event": "done"})
     sys.stdout.flush()
     sys.stderr.flush()

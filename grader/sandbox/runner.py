@@ -1,8 +1,9 @@
 """Start one sandbox run, feed it a job, collect raw results within the limits.
 
-The run talks back on a private pipe (its number given on the command line) in JSON lines; stdout and
-stderr are only kept, capped, to show the student what their code printed.
-Whatever happens, every process of the run is gone when ``run_job`` returns.
+The run talks back on a private pipe (its number given on the command line) in
+JSON lines; stdout and stderr are only kept, capped, to show the student what
+their code printed. Whatever happens, every process of the run is gone when
+``SandboxProcess.run`` (or ``run_job``) returns.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import contextlib
 import json
 import logging
 import os
+import select
 import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +45,7 @@ class RawRun:
     timed_out: bool = False
     results_overflow: bool = False
     started: bool = False
+    ready: bool = False
     finished: bool = False
     returncode: int | None = None
     seconds: float = 0.0
@@ -86,57 +90,111 @@ class _Capped:
         return out
 
 
-def _prepare(job_dir: str, job: dict, uid: int | None) -> None:
+def _prepare(job_dir: str) -> None:
     for name in RUNTIME_FILES:
         shutil.copyfile(HERE / name, os.path.join(job_dir, name))
-    with open(os.path.join(job_dir, "job.json"), "w", encoding="utf-8") as fh:
-        json.dump(job, fh)
-    os.chmod(job_dir, 0o755)
-    for name in (*RUNTIME_FILES, "job.json"):
         os.chmod(os.path.join(job_dir, name), 0o644)
+    os.chmod(job_dir, 0o755)
 
 
-def run_job(job: dict, limits: Limits, backend) -> RawRun:
-    raw = RawRun(backend=backend.name)
-    start = time.monotonic()
-    with slots.sandbox_uid() as uid, tempfile.TemporaryDirectory(prefix="grader-run-") as job_dir:
-        read_fd, write_fd = os.pipe()
-        fds = backend.open_fds(job_dir)
-        argv, env, workdir = backend.command(job_dir, limits, write_fd, fds)
-        job = dict(job, rlimits=_rlimits(limits), cwd=workdir or "/tmp")
-        job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, uid)
-        _prepare(job_dir, job, uid)
-        if workdir:
-            os.makedirs(workdir, mode=0o700)
-            if uid is not None:
-                os.chown(workdir, uid, uid)
+class SandboxProcess:
+    """One single-use sandbox, started before its job arrives.
+
+    A warm one (``preload``) has already imported the usual modules when the job
+    is written to its stdin; ``run`` then costs only the student's own work.
+    """
+
+    def __init__(self, backend, limits: Limits, preload: tuple[str, ...] = ()) -> None:
+        self.backend, self.tmp_mb = backend, limits.tmp_mb
+        self.raw = RawRun(backend=backend.name)
+        self._stack = contextlib.ExitStack()
         try:
-            proc = subprocess.Popen(
+            self._start(limits, ",".join(preload))
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _start(self, limits: Limits, preload: str) -> None:
+        self.uid = self._stack.enter_context(slots.sandbox_uid())
+        job_dir = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-run-"))
+        _prepare(job_dir)
+        read_fd, write_fd = os.pipe()
+        self.read_fd = read_fd
+        self._stack.callback(os.close, read_fd)
+        fds = self.backend.open_fds(job_dir)
+        argv, env, self.workdir = self.backend.command(job_dir, limits, write_fd, fds, preload)
+        if self.workdir:
+            os.makedirs(self.workdir, mode=0o700)
+            if self.uid is not None:
+                os.chown(self.workdir, self.uid, self.uid)
+        try:
+            self.proc = subprocess.Popen(
                 argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
                 pass_fds=(write_fd, *fds.values()),
                 close_fds=True,
                 start_new_session=True,
-                user=uid,
-                group=uid,
-                extra_groups=[] if uid is not None else None,
+                user=self.uid,
+                group=self.uid,
+                extra_groups=[] if self.uid is not None else None,
             )
         finally:
             for fd in (write_fd, *fds.values()):
                 os.close(fd)
+        self._stack.callback(_kill, self.proc)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Read the results channel until the harness says it waits for its job."""
+        deadline = time.monotonic() + timeout
+        buffer = b""
+        while not self.raw.ready:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.read_fd], [], [], remaining)[0]:
+                return False
+            data = os.read(self.read_fd, 65536)
+            if not data:
+                return False
+            *lines, buffer = (buffer + data).split(b"\n")
+            for line in lines:
+                _record(self.raw, line)
+        return True
+
+    def run(self, job: dict, limits: Limits) -> RawRun:
+        """Send the job, collect the results within the limits, then end every process."""
+        raw, start = self.raw, time.monotonic()
         try:
-            _collect(proc, read_fd, limits, raw, start)
+            job = dict(job, rlimits=_rlimits(limits), cwd=self.workdir or "/tmp")
+            job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, self.uid)
+            writer = threading.Thread(target=_feed, args=(self.proc.stdin, json.dumps(job).encode()),
+                                      daemon=True)
+            writer.start()
+            _collect(self.proc, self.read_fd, limits, raw, start)
         finally:
-            _kill(proc)
-            os.close(read_fd)
-    raw.seconds = round(time.monotonic() - start, 4)
-    if not raw.started:
-        # Nothing of the student's ran yet: the sandbox itself could not start.
-        raise SandboxUnavailable(f"the {backend.name} sandbox did not start: {raw.stderr.strip()[:500]}")
-    return raw
+            self.close()
+        raw.seconds = round(time.monotonic() - start, 4)
+        if not raw.started:
+            # Nothing of the student's ran yet: the sandbox itself could not start.
+            raise SandboxUnavailable(
+                f"the {self.backend.name} sandbox did not start: {raw.stderr.strip()[:500]}"
+            )
+        return raw
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _feed(stream, data: bytes) -> None:
+    with contextlib.suppress(OSError):
+        stream.write(data)
+        stream.close()
+
+
+def run_job(job: dict, limits: Limits, backend) -> RawRun:
+    """A cold run: start a sandbox for this job only."""
+    return SandboxProcess(backend, limits).run(job, limits)
 
 
 def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, start: float) -> None:
@@ -199,17 +257,45 @@ def _record(raw: RawRun, line: bytes) -> None:
     if not isinstance(record, dict):
         raw.malformed_lines += 1
     elif event == "load" and not raw.cells and isinstance(record.get("cells"), list):
-        raw.cells = record["cells"]
+        raw.cells = _clean_cells(record["cells"])
     elif event == "task" and isinstance(record.get("id"), str):
         raw.tasks.setdefault(record["id"], record)
     elif event == "end" and isinstance(record.get("id"), str):
         raw.ends.setdefault(record["id"], record)
     elif event == "start":
         raw.started = True
+    elif event == "ready":
+        raw.ready = True
     elif event == "done":
         raw.finished = True
     else:
         raw.malformed_lines += 1
+
+
+def _clean_cells(cells: list) -> list[dict]:
+    """The cell report as plain, typed data: student code may have written it (forged)."""
+    clean = []
+    for index, cell in enumerate(cells[:10_000]):
+        if not isinstance(cell, dict):
+            continue
+        status = cell.get("status")
+        seconds = cell.get("seconds")
+        entry = {
+            "index": index,
+            "name": str(cell.get("name"))[:200],
+            "status": status if status in ("ok", "error", "timeout") else "error",
+            "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
+        }
+        error = cell.get("error")
+        if entry["status"] == "error":
+            error = error if isinstance(error, dict) else {}
+            entry["error"] = {
+                key: str(error[key])[:500] if error.get(key) is not None else None
+                for key in ("type", "message", "where")
+            }
+            entry["error"]["type"] = entry["error"]["type"] or "Error"
+        clean.append(entry)
+    return clean
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -218,5 +304,6 @@ def _kill(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         proc.kill()
     proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError):
+            stream.close()

@@ -10,7 +10,20 @@ import os
 import sys
 
 MARKER = "HOSTILE-BAD-SHAPES-c0de"
-FD = int(sys.argv[3]) if len(sys.argv) > 3 else -1
+
+
+def _results_fd():
+    # the harness's private results pipe: the only pipe above stderr
+    for name in sorted(os.listdir("/proc/self/fd"), key=int):
+        try:
+            if int(name) > 2 and os.readlink("/proc/self/fd/" + name).startswith("pipe:"):
+                return int(name)
+        except OSError:
+            pass
+    return -1
+
+
+FD = _results_fd()
 shapes = [[True, True], [0, 2**63], [0, 10**40], [-1], [1.5], [0, 2**40, 2**40], [None]]
 lines = []
 for i in range(12):
