@@ -44,8 +44,17 @@ SETTINGS: tuple[Setting, ...] = (
         "BROKER_URL",
         "GRADER_BROKER_URL",
         None,
-        "Message broker for an external worker (Celery, redis://...). "
-        "Default: none, submissions are graded by the embedded runner.",
+        "Celery broker, e.g. redis://127.0.0.1:6379/0: the service only queues submissions "
+        "and `grader worker` processes grade them. Default: none, the embedded runner grades.",
+    ),
+    Setting(
+        "BROKER_VISIBILITY_TIMEOUT",
+        "GRADER_BROKER_VISIBILITY_TIMEOUT",
+        900,
+        "Seconds after which a submission taken by a worker that vanished (killed, machine "
+        "lost) goes to another worker. A grading job is stopped at 80 % of it, so it must "
+        "exceed the longest grading.",
+        int,
     ),
     Setting(
         "ASSIGNMENTS_DIR",

@@ -179,6 +179,8 @@ class GradingRun(Base):
     max_score: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
     log: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # feedback plots of this run: plot name -> SHA-256 of the PNG in the file store
+    plots: Mapped[dict[str, str] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -4,6 +4,7 @@ assignments, accepting a submission, grading one by id, the gradebook. No Flask.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -218,6 +219,33 @@ def claim(database: Database, submission_id: str) -> bool:
         return result.rowcount == 1
 
 
+def release_running(database: Database, submission_id: str) -> bool:
+    """Move running -> queued for one submission whose worker is known to be gone.
+
+    Only for a job the broker redelivered because its worker died before
+    finishing it (acks late); ``claim`` then takes it again. Never for a row
+    another live worker may be grading."""
+    with database.begin() as session:
+        result = session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.status == "running")
+            .values(status="queued")
+        )
+        return result.rowcount == 1
+
+
+def queued_ids(database: Database) -> list[str]:
+    """Submissions waiting to be graded, oldest first (read only, unlike ``unfinished_ids``)."""
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(Submission.id)
+                .where(Submission.status == "queued")
+                .order_by(Submission.created_at)
+            )
+        )
+
+
 def grade_submission(
     database: Database,
     store: BlobStore,
@@ -256,6 +284,8 @@ def grade_submission(
             run.score, run.max_score = result.score, result.max_score
             run.checks = [c.to_dict() for c in result.checks]
             run.log = jsonable(result.log)
+            if result.status == "graded":
+                run.plots = _store_plots(store, assignment, result, job_id, submission_id)
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("[job %s] grading %s failed", job_id, submission_id)
         reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
@@ -275,6 +305,65 @@ class _Run:
     max_score: float | None = None
     checks: list[dict[str, Any]] | None = None
     log: dict[str, Any] | None = None
+    plots: dict[str, str] | None = None
+
+
+# -- plots ------------------------------------------------------------------
+
+PLOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}$")
+
+
+def _store_plots(
+    store: BlobStore, assignment: Any, result: Any, job_id: str, submission_id: str
+) -> dict[str, str] | None:
+    """Render the feedback plots (trusted process) and keep each PNG in the file store.
+
+    Returns {plot name: sha256}, names without ".png"; None when there are none. A failure
+    here is logged and costs only the plots, never the grade."""
+    from dataclasses import replace
+
+    from grader.plots import render_plots
+
+    try:
+        # only checks whose training returned something: a run that never trained (a syntax
+        # error, a missing function) gets no plots rather than the reference's curve alone
+        trained = [c for c in result.checks if _returned_parameters(c.details.get("trained"))]
+        if not trained:
+            return None
+        rendered = render_plots(assignment, replace(result, checks=trained))
+        plots: dict[str, str] = {}
+        for filename, data in rendered.items():
+            name = filename.removesuffix(".png")
+            if not PLOT_NAME.match(name) or not data.startswith(b"\x89PNG"):
+                log.warning("[job %s] plot %r of %s skipped", job_id, filename, submission_id)
+                continue
+            plots[name] = store.put(data)
+    except Exception:  # noqa: BLE001 - a plot must never cost a result
+        log.exception("[job %s] plots of submission %s failed", job_id, submission_id)
+        return None
+    return plots or None
+
+
+def _returned_parameters(trained: Any) -> bool:
+    return isinstance(trained, list) and any(value is not None for value in trained)
+
+
+def submission_plots(sub: Submission) -> dict[str, str]:
+    """{plot name: sha256} of a finished submission's latest run (empty while it is graded)."""
+    run = sub.latest_run
+    if not sub.finished or run is None or not isinstance(run.plots, dict):
+        return {}
+    return {str(k): str(v) for k, v in run.plots.items()}
+
+
+def plot_caption(name: str) -> str:
+    """Alt text / caption of a plot, from its name ("<check>-loss", "<check>-boundary")."""
+    check, _, kind = name.rpartition("-")
+    if kind == "loss" and check:
+        return f"{check}: training loss of your code next to the reference's"
+    if kind == "boundary" and check:
+        return f"{check}: decision boundary of your trained network over the data"
+    return f"plot {name}"
 
 
 def _write_run(database: Database, submission_id: str, run: _Run, started: datetime) -> None:
@@ -289,6 +378,7 @@ def _write_run(database: Database, submission_id: str, run: _Run, started: datet
             max_score=run.max_score,
             error=run.error,
             log=run.log,
+            plots=run.plots,
             started_at=started,
             finished_at=finished,
         )

@@ -893,5 +893,31 @@ def test_no_sandbox_processes_left_after_the_module(backend):
     assert not leftovers
 
 
+def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
+    """Student code reaches every fd of its process, the harness's own pipes included:
+    junk on them must not make the harness wait without a deadline."""
+    start = time.monotonic()
+    raw = run(
+        backend,
+        """
+        import os, time
+        def f():
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, b'{"junk": 1}\\n' * 1000)
+                except OSError:
+                    pass
+            time.sleep(30)
+            return 1.0
+        def g():
+            return 2.0
+        """,
+        tasks=[task("t1", "f", seconds=1), task("t2", "g")],
+    )
+    assert time.monotonic() - start < 15, raw
+    assert "t1" not in raw.tasks or "ok" not in raw.tasks["t1"]["results"][0]
+    assert raw.finished
+
+
 if __name__ == "__main__":  # pragma: no cover - handy for a quick manual run
     sys.exit(pytest.main([__file__, "-v"]))

@@ -77,6 +77,14 @@ SCHEMAS: dict[str, Any] = {
             "message": {"type": "string"},
         },
     },
+    "Plot": {
+        "type": "object",
+        "required": ["name", "url"],
+        "properties": {
+            "name": {"type": "string", "description": "e.g. circles-converges-loss"},
+            "url": {"type": "string", "description": "GET it for the PNG image"},
+        },
+    },
     "Accepted": {
         "type": "object",
         "required": ["id", "status", "url", "html_url"],
@@ -104,6 +112,7 @@ SCHEMAS: dict[str, Any] = {
             "url",
             "html_url",
             "file_url",
+            "plots",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -120,6 +129,11 @@ SCHEMAS: dict[str, Any] = {
             "url": {"type": "string"},
             "html_url": {"type": "string"},
             "file_url": {"type": "string"},
+            "plots": {
+                "type": "array",
+                "items": _ref("Plot"),
+                "description": "feedback plots (loss curves, decision boundaries) once graded",
+            },
         },
     },
     "Grade": {
@@ -157,6 +171,7 @@ SCHEMAS: dict[str, Any] = {
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 SUB_ID = {"name": "submission_id", "in": "path", "required": True, "schema": {"type": "string"}}
+PLOT_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 AUTH_ERRORS = {"401": _error("missing, unknown or revoked token")}
 
 
@@ -288,6 +303,23 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                             },
                         },
                         "404": _error("no such submission"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/submissions/{submission_id}/plots/{name}": {
+                "get": {
+                    "operationId": "getSubmissionPlot",
+                    "summary": "One feedback plot of a graded submission, as listed in its plots",
+                    "parameters": [SUB_ID, PLOT_NAME],
+                    "responses": {
+                        "200": {
+                            "description": "the plot",
+                            "content": {
+                                "image/png": {"schema": {"type": "string", "format": "binary"}}
+                            },
+                        },
+                        "404": _error("no such submission, or no plot of that name"),
                         **AUTH_ERRORS,
                     },
                 }

@@ -22,6 +22,7 @@ from grader.service import (
     gradebook,
     list_assignments,
     load_submission,
+    submission_plots,
 )
 
 PUBLIC = {"api.openapi"}
@@ -67,6 +68,15 @@ def submission_json(sub: Submission) -> dict[str, Any]:
         "url": url_for("api.get_submission", submission_id=sub.id, _external=True),
         "html_url": url_for("web.submission", submission_id=sub.id, _external=True),
         "file_url": url_for("api.get_submission_file", submission_id=sub.id, _external=True),
+        "plots": [
+            {
+                "name": name,
+                "url": url_for(
+                    "api.get_submission_plot", submission_id=sub.id, name=name, _external=True
+                ),
+            }
+            for name in submission_plots(sub)
+        ],
     }
 
 
@@ -169,6 +179,26 @@ def get_submission_file(submission_id: str) -> Response:
         sub = _submission_or_404(session, submission_id)
         data = svc["store"].get(sub.blob_sha256)
         return download(data, sub.filename)
+
+
+@bp.get("/submissions/<submission_id>/plots/<name>")
+def get_submission_plot(submission_id: str, name: str) -> Response:
+    svc = services()
+    with svc["db"].session() as session:
+        sub = _submission_or_404(session, submission_id)
+        digest = submission_plots(sub).get(name)
+    if digest is None or not svc["store"].exists(digest):
+        raise NotFound(f"Submission {submission_id!r} has no plot {name!r}.")
+    return plot_response(svc["store"].get(digest), digest)
+
+
+def plot_response(data: bytes, digest: str) -> Response:
+    """A stored feedback plot: a PNG, cacheable by its content hash (a regrade may replace it)."""
+    response = Response(data, mimetype="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(digest)
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 def download(data: bytes, filename: str) -> Response:

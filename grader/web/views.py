@@ -19,6 +19,8 @@ from grader.service import (
     get_assignment,
     list_assignments,
     load_submission,
+    plot_caption,
+    submission_plots,
 )
 from grader.web import bp
 from grader.web.forms import UploadForm
@@ -104,8 +106,9 @@ def submission(submission_id: str) -> str:
             )
         run = sub.latest_run
         output = _output(run.log if run else None)
+        plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
         return render_template(
-            "submission.html", sub=sub, run=run, attempts=attempts, output=output
+            "submission.html", sub=sub, run=run, attempts=attempts, output=output, plots=plots
         )
 
 
@@ -128,3 +131,18 @@ def submission_file(submission_id: str) -> Response:
         if sub is None:
             raise NotFound("There is no submission with this id.")
         return download(svc["store"].get(sub.blob_sha256), sub.filename)
+
+
+@bp.get("/submissions/<submission_id>/plots/<name>.png")
+def submission_plot(submission_id: str, name: str) -> Response:
+    from grader.api.views import plot_response
+
+    svc = services()
+    with svc["db"].session() as session:
+        sub = load_submission(session, submission_id)
+        if sub is None:
+            raise NotFound("There is no submission with this id.")
+        digest = submission_plots(sub).get(name)
+    if digest is None or not svc["store"].exists(digest):
+        raise NotFound("This submission has no plot of that name.")
+    return plot_response(svc["store"].get(digest), digest)

@@ -8,7 +8,9 @@ def logistic(z):
 
 # Define the softmax function
 def softmax(z):
-    return np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    # shift by the row maximum so that large inputs do not overflow
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
 
 
 # Function to compute the hidden activations

@@ -1,0 +1,165 @@
+"""Feedback plots in the service: rendered after grading from what the sandbox returned,
+kept in the file store, shown on the result page and served by the web and the API."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from sqlalchemy import select, text
+
+from grader.db import Database, upgrade
+from grader.models import GradingRun
+from grader.service import accept_submission, grade_submission
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def submit(client, auth, fixture_file, slug, name, student="p1"):
+    response = client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (io.BytesIO(fixture_file(f"{slug}/{name}")), name), "student": student},
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_plots_are_stored_shown_and_served(app, client, auth, grading, fixture_file):
+    good = submit(client, auth, fixture_file, "circles-softmax", "correct.py")
+    broken = submit(client, auth, fixture_file, "circles-softmax", "syntax_error.py")
+    assert grading.join(timeout=180)
+
+    # the run records name -> sha256 of PNGs that are in the file store
+    store = app.extensions["grader"]["store"]
+    with app.extensions["grader"]["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == good)).one()
+        assert run.status == "graded"
+        plots = dict(run.plots or {})
+    assert "circles-converges-loss" in plots and "circles-converges-boundary" in plots
+    for digest in plots.values():
+        assert store.get(digest).startswith(PNG)
+
+    # API: a URL per plot, each one a PNG
+    body = client.get(f"/api/v1/submissions/{good}", headers=auth).get_json()
+    assert body["score"] == body["max_score"]
+    assert [p["name"] for p in body["plots"]] == list(plots)
+    for plot in body["plots"]:
+        assert plot["url"].endswith(f"/api/v1/submissions/{good}/plots/{plot['name']}")
+        response = client.get(plot["url"], headers=auth)
+        assert response.status_code == 200
+        assert response.mimetype == "image/png"
+        assert response.data.startswith(PNG)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        again = client.get(plot["url"], headers={**auth, "If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304
+    listed = client.get("/api/v1/submissions?assignment=circles-softmax", headers=auth).get_json()
+    assert {s["id"]: len(s["plots"]) for s in listed} == {good: len(plots), broken: 0}
+
+    # the plot routes need the token like every other API route
+    url = body["plots"][0]["url"]
+    assert client.get(url).status_code == 401
+
+    # unknown names, path tricks and unknown submissions: 404 with the JSON error shape
+    for path in (
+        f"/api/v1/submissions/{good}/plots/nope",
+        f"/api/v1/submissions/{good}/plots/circles-converges-loss.png",
+        f"/api/v1/submissions/{good}/plots/..%2F..%2Fetc",
+        f"/api/v1/submissions/{broken}/plots/circles-converges-loss",
+        "/api/v1/submissions/nosuch/plots/circles-converges-loss",
+    ):
+        response = client.get(path, headers=auth)
+        assert response.status_code == 404, path
+        error = response.get_json()["error"]
+        assert error["code"] == "not_found" and error["message"], path
+
+    # the result page shows them under the checks table, with alt text
+    page = client.get(f"/submissions/{good}").get_data(as_text=True)
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page)
+    assert len(images) == len(plots)
+    assert page.index('id="checks"') < page.index('id="plots"')
+    for src, alt in images:
+        assert src.startswith(f"/submissions/{good}/plots/") and src.endswith(".png")
+        assert "circles-converges" in alt
+        response = client.get(src)
+        assert response.status_code == 200
+        assert response.mimetype == "image/png"
+        assert response.data.startswith(PNG)
+    assert client.get(f"/submissions/{good}/plots/nope.png").status_code == 404
+    response = client.get(
+        f"/submissions/{good}/plots/nope.png", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    assert client.get(f"/submissions/{good}/plots/circles-converges-loss").status_code == 404
+
+    # a submission whose code never runs has no plots, and its page still renders
+    body = client.get(f"/api/v1/submissions/{broken}", headers=auth).get_json()
+    assert body["status"] in ("graded", "rejected") and body["plots"] == []
+    response = client.get(f"/submissions/{broken}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<img" not in page and 'id="plots"' not in page
+    assert client.get(f"/submissions/{broken}/plots/circles-converges-loss.png").status_code == 404
+
+
+def test_a_plotting_failure_keeps_the_grade(app, fixture_file, monkeypatch, caplog):
+    import grader.plots
+
+    def broken(assignment, result):
+        raise RuntimeError("no plots today")
+
+    monkeypatch.setattr(grader.plots, "render_plots", broken)
+    svc = app.extensions["grader"]
+    sub = accept_submission(
+        svc["db"],
+        svc["store"],
+        slug="circles-softmax",
+        filename="c.py",
+        data=fixture_file("circles-softmax/correct.py"),
+        student=None,
+    )
+    with caplog.at_level(logging.ERROR, logger="grader.service"):
+        assert grade_submission(svc["db"], svc["store"], sub.id, job_id="p1") == "graded"
+    assert "plots of submission" in caplog.text
+    with svc["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        assert run.status == "graded" and run.score == run.max_score and run.plots is None
+    assert app.test_client().get(f"/submissions/{sub.id}").status_code == 200
+
+
+def test_runs_from_before_plots_are_upgraded(database_factory):
+    url = database_factory(empty=True)
+    upgrade(url, "0002")
+    database = Database(url)
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO assignments (id, slug, title, description, version, digest, max_score,"
+                " path, functions, created_at, updated_at) VALUES (1, 'a', 'A', '', 1, 'd', 10,"
+                " '/x', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO submissions (id, assignment_id, filename, blob_sha256, size, status,"
+                " created_at) VALUES ('s1', 1, 'hw.py', :sha, 3, 'graded', CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "0" * 64},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO grading_runs (id, submission_id, assignment_version,"
+                " assignment_digest, status, started_at) VALUES (1, 's1', 1, 'd', 'graded',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    database.dispose()
+    upgrade(url)
+    database = Database(url)
+    try:
+        with database.session() as session:
+            run = session.get(GradingRun, 1)
+            assert run is not None and run.plots is None
+    finally:
+        database.dispose()
