@@ -1,4 +1,6 @@
-# The grading service: `grader serve` with its embedded job runner.
+# The grading service: `grader serve` with its embedded job runner, or, with
+# GRADER_BROKER_URL set, `grader serve` queueing and `grader worker` grading
+# (docker-compose.yml).
 # Student code runs in bubblewrap, which needs user namespaces inside the
 # container: see security_opt in docker-compose.yml.
 FROM debian:bookworm-slim

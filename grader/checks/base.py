@@ -109,7 +109,7 @@ def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
                        + _error_text(record["crash"]))
     if end.get("timeout"):
         return Outcome(failure=f"your code did not finish within the time limit of this check "
-                       f"(it was stopped after {end.get('seconds', '?')} s: an endless loop, or training "
+                       f"(it was stopped after {end.get('seconds') or '?'} s: an endless loop, or training "
                        "far too long?)")
     if end.get("signal") == 9:
         return Outcome(failure="your code was killed: it exceeded a resource limit "

@@ -1,7 +1,8 @@
 """Job runners. The web side only ever calls ``enqueue(submission_id)`` after the
 submission is committed; a worker loads the submission by id, grades it and
 writes the status (``grader.service.grade_submission``). The embedded runner
-below is the default; a broker-backed runner implements the same interface."""
+is the default; with ``BROKER_URL`` the Celery queue (``grader.jobs.celery``)
+implements the same interface and ``grader worker`` processes grade."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ class JobQueue(Protocol):
 
 
 def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
+    if config.get("BROKER_URL"):
+        from grader.jobs.celery import CeleryQueue
+
+        return CeleryQueue(config, database, store)
+
     from grader.jobs.embedded import EmbeddedRunner
 
-    if config.get("BROKER_URL"):
-        raise RuntimeError(
-            "GRADER_BROKER_URL is set, but this version has no broker-backed runner yet; "
-            "unset it to use the embedded runner"
-        )
     return EmbeddedRunner(database, store, workers=int(config.get("WORKERS", 2)),
                           warm=int(config.get("WARM_SANDBOXES", 0)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import select
 import selectors
@@ -261,7 +262,7 @@ def _record(raw: RawRun, line: bytes) -> None:
     elif event == "task" and isinstance(record.get("id"), str):
         raw.tasks.setdefault(record["id"], record)
     elif event == "end" and isinstance(record.get("id"), str):
-        raw.ends.setdefault(record["id"], record)
+        raw.ends.setdefault(record["id"], _clean_end(record))
     elif event == "start":
         raw.started = True
     elif event == "ready":
@@ -270,6 +271,23 @@ def _record(raw: RawRun, line: bytes) -> None:
         raw.finished = True
     else:
         raw.malformed_lines += 1
+
+
+def _clean_end(record: dict) -> dict:
+    """A task's end as typed data: the student's code can write these records too."""
+
+    def integer(value):
+        return value if type(value) is int else None
+
+    seconds = record.get("seconds")
+    return {
+        "id": record["id"],
+        "timeout": record.get("timeout") is True,
+        "signal": integer(record.get("signal")),
+        "exit": integer(record.get("exit")),
+        "seconds": round(seconds, 4)
+        if type(seconds) in (int, float) and math.isfinite(seconds) else None,
+    }
 
 
 def _clean_cells(cells: list) -> list[dict]:

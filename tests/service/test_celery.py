@@ -1,0 +1,239 @@
+"""Celery with Redis: the service only queues ids, real `grader worker` processes
+grade them with the real engine, and a worker killed mid-grade loses nothing.
+
+Redis is found through GRADER_TEST_REDIS_URL (default: database 13 of the server
+on 127.0.0.1:6379, flushed before and after each test; a lock file keeps two
+test runs on one machine off it at once). When it is unreachable these tests
+are skipped, unless GRADER_TEST_REQUIRE_REDIS=1, where they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from grader.models import Submission
+from tests.service.conftest import ASSIGNMENTS
+
+pytestmark = pytest.mark.slow
+
+REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+#: short, so that the job of a killed worker comes back within the test (a job may
+#: run for 80 % of it: 16 s, the slow submission below takes about 8 s)
+VISIBILITY_TIMEOUT = 20
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - no server, no auth, wrong URL
+        reason = f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}: {exc}"
+        if os.environ.get("GRADER_TEST_REQUIRE_REDIS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    lock_path = Path(tempfile.gettempdir()) / f"grader-test-redis-{db}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client.flushdb()
+        try:
+            yield REDIS_URL
+        finally:
+            client.flushdb()
+            client.close()
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], redis_url: str) -> dict[str, Any]:
+    return {**app_config, "BROKER_URL": redis_url, "WARM_SANDBOXES": 0}
+
+
+class Worker:
+    """`python -m grader worker` in its own process group, as a user starts it."""
+
+    def __init__(self, app: Any, log: Path, **env: str) -> None:
+        self.env = {
+            **os.environ,
+            "GRADER_INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "GRADER_BROKER_URL": app.config["BROKER_URL"],
+            "GRADER_ASSIGNMENTS_DIR": str(ASSIGNMENTS),
+            "GRADER_WARM_SANDBOXES": "0",
+            **env,
+        }
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> Worker:
+        offset = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader", "worker", "--concurrency", "1"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"grader worker exited: {self.text()[-3000:]}")
+            if " ready." in self.text()[offset:]:
+                return self
+            time.sleep(0.2)
+        raise RuntimeError(f"grader worker did not start: {self.text()[-3000:]}")
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes: no clean shutdown, like a lost machine."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def workers(app: Any, tmp_path: Path) -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def task_args(message: bytes) -> list[Any]:
+    """The positional arguments of a task message as Celery put it on the Redis list."""
+    body = json.loads(message)
+    args, _kwargs, _embed = json.loads(base64.b64decode(body["body"]))
+    return args
+
+
+def submit(client: Any, auth: dict[str, str], slug: str, data: bytes, name: str = "hw.py") -> str:
+    from io import BytesIO
+
+    response = client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (BytesIO(data), name), "student": "s1"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()["id"]
+
+
+def wait_for(client: Any, auth: dict[str, str], sub_id: str, statuses: set[str], timeout: float,
+             worker: Worker) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/submissions/{sub_id}", headers=auth).get_json()
+        if body["status"] in statuses:
+            return body
+        time.sleep(0.25)
+    raise AssertionError(f"{sub_id} still {body['status']}: {worker.text()[-3000:]}")
+
+
+def test_a_worker_grades_what_the_service_queued(
+    app, client, auth, fixture_file, workers, tmp_path
+):
+    import redis
+
+    sub_id = submit(client, auth, "xor-mlp", fixture_file("xor-mlp/correct.py"))
+    # the web side only sent the id: nothing grades until a worker runs
+    messages = redis.Redis.from_url(app.config["BROKER_URL"]).lrange("grader", 0, -1)
+    assert [task_args(m) for m in messages] == [[sub_id]]
+    time.sleep(0.5)
+    assert client.get(f"/api/v1/submissions/{sub_id}", headers=auth).get_json()["status"] == "queued"
+
+    worker = Worker(app, tmp_path / "worker.log", GRADER_WARM_SANDBOXES="1")
+    workers.append(worker.start())
+    body = wait_for(client, auth, sub_id, {"graded", "rejected", "error"}, 90, worker)
+    assert body["status"] == "graded", body
+    assert body["score"] == body["max_score"] == 100.0, body
+
+    # every line about the submission carries its job id: the Celery task id
+    lines = [line for line in worker.text().splitlines() if sub_id in line]
+    assert any("grading submission" in line for line in lines), lines
+    assert all(re.search(r"\[job [0-9a-f-]{36}\]", line) for line in lines), lines
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # as deployed
+def test_a_killed_worker_loses_no_submission(app, client, auth, fixture_file, workers, tmp_path):
+    # 3 s of sleep before the real work: the worker is killed while grading it
+    slow = b"import time\ntime.sleep(3)\n" + fixture_file("xor-mlp/correct.py")
+    env = {"GRADER_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
+    first = Worker(app, tmp_path / "worker-1.log", **env)
+    workers.append(first.start())
+    sub_id = submit(client, auth, "xor-mlp", slow, "slow.py")
+    wait_for(client, auth, sub_id, {"running"}, 30, first)
+    time.sleep(1)
+    first.kill()
+    with app.extensions["grader"]["db"].session() as session:
+        assert session.get(Submission, sub_id).status == "running"
+
+    second = Worker(app, tmp_path / "worker-2.log", **env)
+    workers.append(second.start())
+    body = wait_for(client, auth, sub_id, {"graded", "rejected", "error"}, 90, second)
+    assert body["status"] == "graded" and body["score"] == 100.0, (body, second.text()[-3000:])
+    assert "left running by a lost worker" in second.text()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the whole-worker kill runs on PostgreSQL
+def test_a_killed_pool_process_loses_no_submission(app, client, auth, fixture_file, workers, tmp_path):
+    slow = b"import time\ntime.sleep(3)\n" + fixture_file("xor-mlp/correct.py")
+    worker = Worker(app, tmp_path / "worker.log")
+    workers.append(worker.start())
+    sub_id = submit(client, auth, "xor-mlp", slow, "slow.py")
+    wait_for(client, auth, sub_id, {"running"}, 30, worker)
+    assert worker.process is not None
+    children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children").read_text()
+    for pid in children.split():
+        os.kill(int(pid), signal.SIGKILL)  # the pool process grading it, as an OOM kill would
+    body = wait_for(client, auth, sub_id, {"graded", "rejected", "error"}, 60, worker)
+    assert body["status"] == "graded" and body["score"] == 100.0, (body, worker.text()[-3000:])
+    assert "left running by a lost worker" in worker.text()
+
+
+def test_only_a_redelivered_job_takes_back_a_running_submission(app, client, auth, fixture_file):
+    queue = app.extensions["grader"]["queue"]
+    sub_id = submit(client, auth, "chain-rule", fixture_file("chain-rule/correct.py"))
+    database = app.extensions["grader"]["db"]
+    with database.begin() as session:
+        session.get(Submission, sub_id).status = "running"  # as a worker left it
+
+    fresh = SimpleNamespace(id="job-a", delivery_info={"redelivered": False})
+    assert queue.grade(fresh, sub_id) is None  # another worker may be grading it
+    redelivered = SimpleNamespace(id="job-b", delivery_info={"redelivered": True})
+    assert queue.grade(redelivered, sub_id) == "graded"
+    assert queue.grade(redelivered, sub_id) is None  # finished: never graded twice
+
+
+def test_worker_needs_a_broker(runner, monkeypatch):
+    monkeypatch.delenv("GRADER_BROKER_URL", raising=False)
+    result = runner("worker")
+    assert result.exit_code == 1 and "GRADER_BROKER_URL" in result.output
