@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -41,6 +42,7 @@ def worker_command(concurrency: int | None) -> None:
         pool_cls="prefork",
         loglevel="INFO",
         queues=[QUEUE],
+        hostname=f"grader-{os.getpid()}@%h",  # several workers on one machine stay distinct
         # no start-up handshake or gossip between workers: nothing here uses it
         without_mingle=True,
         without_gossip=True,

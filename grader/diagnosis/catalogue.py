@@ -21,12 +21,8 @@ Everything here runs in the trusted process only (it is the instructors' code).
 
 from __future__ import annotations
 
-import ast
-import copy
 import importlib.util
-import inspect
 import logging
-import textwrap
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from grader.diagnosis.rewrites import SOURCE_MUTATIONS, rebind, source_mutations
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +112,7 @@ def mutation(
 
 def _output_mutation(name: str, transform: Callable[[Any, tuple], Any]):
     def build(reference: types.ModuleType, mutated: types.ModuleType, function: str) -> Callable:
-        original = _rebind(getattr(reference, function), mutated.__dict__)
+        original = rebind(getattr(reference, function), mutated.__dict__)
 
         def mutated_function(*args, **kwargs):
             out = original(*args, **kwargs)
@@ -234,122 +232,7 @@ def _applicable(name: str, output: Any, args: tuple) -> bool:
     return bool(arrays)
 
 
-# -- source-level generic mutations: reductions ----------------------------------------------
-
-REDUCTIONS = ("sum", "mean", "max", "min", "amax", "amin")
-
-
-def _axis(call: ast.Call) -> ast.keyword | None:
-    return next((k for k in call.keywords if k.arg == "axis"), None)
-
-
-def _is_reduction(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call) or _axis(node) is None:
-        return False
-    func = node.func
-    return isinstance(func, ast.Attribute) and func.attr in REDUCTIONS
-
-
-class _SwapAxis(ast.NodeTransformer):
-    def __init__(self) -> None:
-        self.changed = 0
-
-    def visit_Call(self, node: ast.Call):
-        self.generic_visit(node)
-        if _is_reduction(node):
-            kw = _axis(node)
-            if isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1, -1):
-                kw.value = ast.Constant(1 if kw.value.value == 0 else 0)
-                self.changed += 1
-        return node
-
-
-class _DropSum(ast.NodeTransformer):
-    """``np.sum(E, axis=0, ...)`` and ``E.sum(axis=0, ...)`` become ``E``."""
-
-    def __init__(self) -> None:
-        self.changed = 0
-
-    def visit_Call(self, node: ast.Call):
-        self.generic_visit(node)
-        if not _is_reduction(node) or node.func.attr != "sum":
-            return node
-        kw = _axis(node)
-        if not (isinstance(kw.value, ast.Constant) and kw.value.value == 0):
-            return node
-        base = node.func.value
-        is_module = isinstance(base, ast.Name) and base.id in ("np", "numpy")
-        if is_module and node.args:
-            self.changed += 1
-            return node.args[0]
-        if not is_module and not node.args:
-            self.changed += 1
-            return base
-        return node
-
-
-SOURCE_MUTATIONS = [
-    (
-        "wrong_axis",
-        _SwapAxis,
-        "the reference reduced over the other axis",
-        "a sum (or mean / max) runs over the wrong axis: over the units of each sample "
-        "instead of over the samples, or the other way round",
-        "reduce over the samples, axis=0 for (samples, units) arrays (and axis=1 for a "
-        "row-wise softmax)",
-    ),
-    (
-        "not_summed",
-        _DropSum,
-        "the reference without its sum over the samples",
-        "the per-sample values are returned instead of their sum over the samples",
-        "sum over the samples: np.sum(..., axis=0, keepdims=True)",
-    ),
-]
-
-
-def _source_build(function_source: ast.FunctionDef, function: str):
-    def build(reference: types.ModuleType, mutated: types.ModuleType, _function: str) -> Callable:
-        tree = ast.Module(body=[function_source], type_ignores=[])
-        ast.fix_missing_locations(tree)
-        code = compile(tree, f"<mutation of {function}>", "exec")
-        scratch: dict = {}
-        exec(code, mutated.__dict__, scratch)  # noqa: S102 - the instructors' own reference
-        return _rebind(scratch[function], mutated.__dict__)
-
-    return build
-
-
-def _source_mutations(reference: types.ModuleType, function: str) -> list[tuple[str, Callable]]:
-    try:
-        source = textwrap.dedent(inspect.getsource(getattr(reference, function)))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError):
-        return []
-    found = []
-    for name, transformer, *_ in SOURCE_MUTATIONS:
-        node = copy.deepcopy(tree.body[0])
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        node.decorator_list = []
-        t = transformer()
-        t.visit(node)
-        if t.changed:
-            found.append((name, _source_build(node, function)))
-    return found
-
-
 # -- mutated modules ----------------------------------------------------------------------------
-
-
-def _rebind(fn: Callable, namespace: dict) -> Callable:
-    if not isinstance(fn, types.FunctionType):
-        return fn
-    new = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
-    new.__kwdefaults__ = copy.copy(fn.__kwdefaults__)
-    new.__doc__ = fn.__doc__
-    new.__qualname__ = fn.__qualname__
-    return new
 
 
 def own_functions(reference: types.ModuleType) -> dict[str, types.FunctionType]:
@@ -365,7 +248,7 @@ def mutated_module(reference: types.ModuleType, mut: Mutation) -> types.ModuleTy
     module = types.ModuleType(f"{reference.__name__}__{mut.function}__{mut.name}")
     module.__dict__.update({k: v for k, v in vars(reference).items() if k != "__name__"})
     for name, fn in own_functions(reference).items():
-        module.__dict__[name] = _rebind(fn, module.__dict__)
+        module.__dict__[name] = rebind(fn, module.__dict__)
     module.__dict__[mut.function] = mut.build(reference, module)
     return module
 
@@ -428,32 +311,20 @@ def generic_mutations(reference: types.ModuleType, function: str) -> list[Mutati
     """
     if not callable(getattr(reference, function, None)):
         return []
-    found = []
-    for name, matches, explanation, fix, transform in GENERIC:
-        build = _output_mutation(name, transform)
-        found.append(
-            Mutation(
-                name=name,
-                function=function,
-                matches=matches,
-                explanation=explanation,
-                fix=fix,
-                build=lambda r, m, b=build, f=function: b(r, m, f),
-            )
+    builds = [(g[:4], _output_mutation(g[0], g[4])) for g in GENERIC]
+    described = {m[0]: (m[0], *m[2:]) for m in SOURCE_MUTATIONS}  # without the transformer
+    builds += [(described[name], build) for name, build in source_mutations(reference, function)]
+    return [
+        Mutation(
+            name=name,
+            function=function,
+            matches=matches,
+            explanation=explanation,
+            fix=fix,
+            build=lambda r, m, b=build, f=function: b(r, m, f),
         )
-    for name, build in _source_mutations(reference, function):
-        _, _, matches, explanation, fix = next(s for s in SOURCE_MUTATIONS if s[0] == name)
-        found.append(
-            Mutation(
-                name=name,
-                function=function,
-                matches=matches,
-                explanation=explanation,
-                fix=fix,
-                build=lambda r, m, b=build, f=function: b(r, m, f),
-            )
-        )
-    return found
+        for (name, matches, explanation, fix), build in builds
+    ]
 
 
 def assignment_mutations(

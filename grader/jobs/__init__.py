@@ -31,5 +31,9 @@ def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
 
     from grader.jobs.embedded import EmbeddedRunner
 
-    return EmbeddedRunner(database, store, workers=int(config.get("WORKERS", 2)),
-                          warm=int(config.get("WARM_SANDBOXES", 0)))
+    return EmbeddedRunner(
+        database,
+        store,
+        workers=int(config.get("WORKERS", 2)),
+        warm=int(config.get("WARM_SANDBOXES", 0)),
+    )

@@ -147,8 +147,14 @@ def submit(client: Any, auth: dict[str, str], slug: str, data: bytes, name: str 
     return response.get_json()["id"]
 
 
-def wait_for(client: Any, auth: dict[str, str], sub_id: str, statuses: set[str], timeout: float,
-             worker: Worker) -> dict[str, Any]:
+def wait_for(
+    client: Any,
+    auth: dict[str, str],
+    sub_id: str,
+    statuses: set[str],
+    timeout: float,
+    worker: Worker,
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = client.get(f"/api/v1/submissions/{sub_id}", headers=auth).get_json()
@@ -168,7 +174,9 @@ def test_a_worker_grades_what_the_service_queued(
     messages = redis.Redis.from_url(app.config["BROKER_URL"]).lrange("grader", 0, -1)
     assert [task_args(m) for m in messages] == [[sub_id]]
     time.sleep(0.5)
-    assert client.get(f"/api/v1/submissions/{sub_id}", headers=auth).get_json()["status"] == "queued"
+    assert (
+        client.get(f"/api/v1/submissions/{sub_id}", headers=auth).get_json()["status"] == "queued"
+    )
 
     worker = Worker(app, tmp_path / "worker.log", GRADER_WARM_SANDBOXES="1")
     workers.append(worker.start())
@@ -204,7 +212,9 @@ def test_a_killed_worker_loses_no_submission(app, client, auth, fixture_file, wo
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # the whole-worker kill runs on PostgreSQL
-def test_a_killed_pool_process_loses_no_submission(app, client, auth, fixture_file, workers, tmp_path):
+def test_a_killed_pool_process_loses_no_submission(
+    app, client, auth, fixture_file, workers, tmp_path
+):
     slow = b"import time\ntime.sleep(3)\n" + fixture_file("xor-mlp/correct.py")
     worker = Worker(app, tmp_path / "worker.log")
     workers.append(worker.start())

@@ -1,0 +1,123 @@
+"""Generic mutations made by rewriting a reference function's own source:
+a reduction over the wrong axis, or no sum over the samples at all."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import textwrap
+import types
+from collections.abc import Callable
+
+REDUCTIONS = ("sum", "mean", "max", "min", "amax", "amin")
+
+
+def _axis(call: ast.Call) -> ast.keyword | None:
+    return next((k for k in call.keywords if k.arg == "axis"), None)
+
+
+def _is_reduction(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call) or _axis(node) is None:
+        return False
+    func = node.func
+    return isinstance(func, ast.Attribute) and func.attr in REDUCTIONS
+
+
+class _SwapAxis(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self.changed = 0
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if _is_reduction(node):
+            kw = _axis(node)
+            if isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1, -1):
+                kw.value = ast.Constant(1 if kw.value.value == 0 else 0)
+                self.changed += 1
+        return node
+
+
+class _DropSum(ast.NodeTransformer):
+    """``np.sum(E, axis=0, ...)`` and ``E.sum(axis=0, ...)`` become ``E``."""
+
+    def __init__(self) -> None:
+        self.changed = 0
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if not _is_reduction(node) or node.func.attr != "sum":
+            return node
+        kw = _axis(node)
+        if not (isinstance(kw.value, ast.Constant) and kw.value.value == 0):
+            return node
+        base = node.func.value
+        is_module = isinstance(base, ast.Name) and base.id in ("np", "numpy")
+        if is_module and node.args:
+            self.changed += 1
+            return node.args[0]
+        if not is_module and not node.args:
+            self.changed += 1
+            return base
+        return node
+
+
+SOURCE_MUTATIONS = [
+    (
+        "wrong_axis",
+        _SwapAxis,
+        "the reference reduced over the other axis",
+        "a sum (or mean / max) runs over the wrong axis: over the units of each sample "
+        "instead of over the samples, or the other way round",
+        "reduce over the samples, axis=0 for (samples, units) arrays (and axis=1 for a "
+        "row-wise softmax)",
+    ),
+    (
+        "not_summed",
+        _DropSum,
+        "the reference without its sum over the samples",
+        "the per-sample values are returned instead of their sum over the samples",
+        "sum over the samples: np.sum(..., axis=0, keepdims=True)",
+    ),
+]
+
+
+def _source_build(function_source: ast.FunctionDef, function: str):
+    def build(reference: types.ModuleType, mutated: types.ModuleType, _function: str) -> Callable:
+        tree = ast.Module(body=[function_source], type_ignores=[])
+        ast.fix_missing_locations(tree)
+        code = compile(tree, f"<mutation of {function}>", "exec")
+        scratch: dict = {}
+        exec(code, mutated.__dict__, scratch)  # noqa: S102 - the instructors' own reference
+        return rebind(scratch[function], mutated.__dict__)
+
+    return build
+
+
+def source_mutations(reference: types.ModuleType, function: str) -> list[tuple[str, Callable]]:
+    try:
+        source = textwrap.dedent(inspect.getsource(getattr(reference, function)))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return []
+    found = []
+    for name, transformer, *_ in SOURCE_MUTATIONS:
+        node = copy.deepcopy(tree.body[0])
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        node.decorator_list = []
+        t = transformer()
+        t.visit(node)
+        if t.changed:
+            found.append((name, _source_build(node, function)))
+    return found
+
+
+def rebind(fn: Callable, namespace: dict) -> Callable:
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    new = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = copy.copy(fn.__kwdefaults__)
+    new.__doc__ = fn.__doc__
+    new.__qualname__ = fn.__qualname__
+    return new
