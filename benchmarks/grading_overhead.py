@@ -45,10 +45,20 @@ def median_time(fn, runs: int) -> float:
 
 def run_plain(python: str, script: Path, workdir: str) -> None:
     env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(workdir, "mpl"), HOME=workdir)
-    subprocess.run([python, "-I", "-S", "-c",
-                    f"import sys; sys.path.insert(0, {default_student_env()!r}); "
-                    f"exec(compile(open({str(script)!r}).read(), 'nb', 'exec'), {{'__name__': '__main__'}})"],
-                   check=True, env=env, cwd=workdir, capture_output=True)
+    subprocess.run(
+        [
+            python,
+            "-I",
+            "-S",
+            "-c",
+            f"import sys; sys.path.insert(0, {default_student_env()!r}); "
+            f"exec(compile(open({str(script)!r}).read(), 'nb', 'exec'), {{'__name__': '__main__'}})",
+        ],
+        check=True,
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+    )
 
 
 def reference_compute(assignment) -> None:
@@ -63,7 +73,9 @@ def reference_compute(assignment) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", nargs="?", default=str(ROOT / "submissions/circles-softmax/correct.ipynb"))
+    parser.add_argument(
+        "notebook", nargs="?", default=str(ROOT / "submissions/circles-softmax/correct.ipynb")
+    )
     parser.add_argument("--assignment", default="circles-softmax")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
@@ -76,9 +88,20 @@ def main() -> None:
         script = Path(workdir) / "cells.py"
         script.write_text("\n".join(c["source"] for c in submission.cells))
         env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(workdir, "mpl"))
-        numpy_t = median_time(lambda: subprocess.run(
-            [python, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {default_student_env()!r}); import numpy"],
-            check=True, env=env), args.runs)
+        numpy_t = median_time(
+            lambda: subprocess.run(
+                [
+                    python,
+                    "-I",
+                    "-S",
+                    "-c",
+                    f"import sys; sys.path.insert(0, {default_student_env()!r}); import numpy",
+                ],
+                check=True,
+                env=env,
+            ),
+            args.runs,
+        )
         plain_t = median_time(lambda: run_plain(python, script, workdir), args.runs)
     ref_t = median_time(lambda: reference_compute(assignment), args.runs)
     result = grade(assignment, submission, seed=1)
@@ -91,9 +114,14 @@ def main() -> None:
         warm_times.append(median_time(lambda: grade(assignment, submission, seed=1, pool=pool), 1))
     pool.close()
     warm_t = statistics.median(warm_times)
-    cli_t = median_time(lambda: subprocess.run(
-        [sys.executable, "-m", "grader", "grade", args.assignment, str(notebook), "--json"],
-        check=True, capture_output=True), args.runs)
+    cli_t = median_time(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "grader", "grade", args.assignment, str(notebook), "--json"],
+            check=True,
+            capture_output=True,
+        ),
+        args.runs,
+    )
     kernel_t = jupyter_time(notebook, args.runs)
     unavoidable = plain_t + ref_t
     rows = [
@@ -106,15 +134,21 @@ def main() -> None:
     ]
     if kernel_t is not None:
         rows.append(("notebook through a Jupyter kernel (nbclient)", kernel_t))
-    print(f"notebook: {notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook}  "
-          f"assignment: {args.assignment}  runs: {args.runs} (medians)")
+    print(
+        f"notebook: {notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook}  "
+        f"assignment: {args.assignment}  runs: {args.runs} (medians)"
+    )
     for label, value in rows:
         print(f"  {label:50} {value * 1000:8.0f} ms")
-    print(f"  overhead over unavoidable work: {(grade_t - unavoidable) / unavoidable:+.0%} (cold, in-process), "
-          f"{(cli_t - unavoidable) / unavoidable:+.0%} (CLI, incl. its own start-up)")
+    print(
+        f"  overhead over unavoidable work: {(grade_t - unavoidable) / unavoidable:+.0%} (cold, in-process), "
+        f"{(cli_t - unavoidable) / unavoidable:+.0%} (CLI, incl. its own start-up)"
+    )
     if kernel_t is not None:
-        print(f"  Jupyter kernel / our grading: {kernel_t / warm_t:.1f}x (warm, the service), "
-              f"{kernel_t / cli_t:.1f}x (CLI, cold)")
+        print(
+            f"  Jupyter kernel / our grading: {kernel_t / warm_t:.1f}x (warm, the service), "
+            f"{kernel_t / cli_t:.1f}x (CLI, cold)"
+        )
 
 
 def jupyter_time(notebook: Path, runs: int) -> float | None:
@@ -122,7 +156,9 @@ def jupyter_time(notebook: Path, runs: int) -> float | None:
         import nbclient  # noqa: F401
         import nbformat
     except ImportError:
-        print("  (nbclient / ipykernel not installed: pip install -e '.[bench]' for the kernel comparison)")
+        print(
+            "  (nbclient / ipykernel not installed: pip install -e '.[bench]' for the kernel comparison)"
+        )
         return None
 
     def execute() -> None:

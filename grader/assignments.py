@@ -55,8 +55,12 @@ class Assignment:
     def verify_reference(self) -> None:
         """Every function the checks call in the reference exists (raises AssignmentError)."""
         missing = sorted(
-            {name for c in self.checks for name in (*c.student_functions(), *c.reference_functions())
-             if not callable(getattr(self.reference, name, None))}
+            {
+                name
+                for c in self.checks
+                for name in (*c.student_functions(), *c.reference_functions())
+                if not callable(getattr(self.reference, name, None))
+            }
         )
         if missing:
             raise AssignmentError(
@@ -72,7 +76,9 @@ def _import(path: Path, name: str) -> ModuleType:
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
-        raise AssignmentError(f"{path}: importing the reference failed: {exc}", field="reference") from exc
+        raise AssignmentError(
+            f"{path}: importing the reference failed: {exc}", field="reference"
+        ) from exc
     return module
 
 
@@ -112,25 +118,43 @@ def load_assignment(folder: Path | str) -> Assignment:
     for i, item in enumerate(spec.get("functions", [])):
         if not isinstance(item, dict) or "name" not in item:
             raise AssignmentError(f"{source}: functions[{i}] needs a name", field="functions")
-        functions.append(Function(item["name"], item.get("signature", item["name"] + "(...)"),
-                                  item.get("doc", "")))
+        functions.append(
+            Function(
+                item["name"], item.get("signature", item["name"] + "(...)"), item.get("doc", "")
+            )
+        )
     raw_checks = _require(spec, "checks", list, source)
-    checks = [build_check(c, dims=dims, source=f"{source}: checks[{i}]") for i, c in enumerate(raw_checks)]
+    checks = [
+        build_check(c, dims=dims, source=f"{source}: checks[{i}]") for i, c in enumerate(raw_checks)
+    ]
     names = [c.name for c in checks]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise AssignmentError(f"{source}: duplicate check names {', '.join(duplicates)}", field="name")
+        raise AssignmentError(
+            f"{source}: duplicate check names {', '.join(duplicates)}", field="name"
+        )
     limits = DEFAULT_LIMITS.override(spec.get("limits", {}), source=f"{source}: limits")
     reference = folder / spec.get("reference", "reference.py")
     if not reference.is_file():
-        raise AssignmentError(f"{source}: reference file {reference.name} not found", field="reference")
+        raise AssignmentError(
+            f"{source}: reference file {reference.name} not found", field="reference"
+        )
     starter = folder / spec["starter"] if spec.get("starter") else None
     if starter is not None and not starter.is_file():
         raise AssignmentError(f"{source}: starter file {starter.name} not found", field="starter")
     return Assignment(
-        slug=folder.name, title=title, description=spec.get("description", ""), version=version,
-        path=folder, functions=functions, checks=checks, limits=limits, reference_file=reference,
-        starter=starter, digest=_digest(folder), spec=spec,
+        slug=folder.name,
+        title=title,
+        description=spec.get("description", ""),
+        version=version,
+        path=folder,
+        functions=functions,
+        checks=checks,
+        limits=limits,
+        reference_file=reference,
+        starter=starter,
+        digest=_digest(folder),
+        spec=spec,
     )
 
 

@@ -60,21 +60,36 @@ def grade(
         try:
             results.append(check.evaluate(state, outcome, ctx))
             if check.kind == "convergence" and not outcome.failure:  # for grader.plots
-                results[-1].details["trained"] = [None if c.error else c.value for c in outcome.calls]
+                results[-1].details["trained"] = [
+                    None if c.error else c.value for c in outcome.calls
+                ]
         except Exception:
             log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
-            results.append(CheckResult(name=check.name, max_score=check.points,
-                                       message="the grader failed on this check (our bug, not yours); "
-                                               "it has been logged"))
+            results.append(
+                CheckResult(
+                    name=check.name,
+                    max_score=check.points,
+                    message="the grader failed on this check (our bug, not yours); "
+                    "it has been logged",
+                )
+            )
     refine(results)  # name the root cause first where several mistakes match
-    result = GradeResult(assignment=assignment.slug, status="graded", checks=results,
-                         max_score=assignment.max_score, error=_run_problems(raw))
+    result = GradeResult(
+        assignment=assignment.slug,
+        status="graded",
+        checks=results,
+        max_score=assignment.max_score,
+        error=_run_problems(raw),
+    )
     result.log = {
         "seed": seed,
         "sandbox": raw.backend,
         "seconds": raw.seconds,
-        "cells": [{k: v for k, v in c.items() if k in ("name", "status", "error", "seconds")}
-                  for c in raw.cells if isinstance(c, dict)],
+        "cells": [
+            {k: v for k, v in c.items() if k in ("name", "status", "error", "seconds")}
+            for c in raw.cells
+            if isinstance(c, dict)
+        ],
         "stdout": raw.stdout,
         "stderr": raw.stderr,
         "timed_out": raw.timed_out,
@@ -92,7 +107,9 @@ def _run_problems(raw) -> str | None:
             problems.append(f"{cell.get('name')} was stopped after its time budget")
         else:
             err = cell.get("error") or {}
-            problems.append(f"{cell.get('name')} raised {err.get('type')}: {str(err.get('message'))[:120]}")
+            problems.append(
+                f"{cell.get('name')} raised {err.get('type')}: {str(err.get('message'))[:120]}"
+            )
     if raw.timed_out:
         problems.append("the run exceeded its total time limit")
     if not raw.cells and not raw.timed_out:
@@ -113,6 +130,7 @@ def grade_file(assignment: Assignment, path: Path | str, **kwargs) -> GradeResul
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return GradeResult.rejected(assignment.slug, f"cannot read {path.name}: {exc.strerror}",
-                                    assignment.max_score)
+        return GradeResult.rejected(
+            assignment.slug, f"cannot read {path.name}: {exc.strerror}", assignment.max_score
+        )
     return grade_bytes(assignment, path.name, data, **kwargs)

@@ -21,7 +21,9 @@ def render(result: GradeResult) -> str:
         lines += ["", "While running your code:"]
         for cell in problems:
             if cell["status"] == "timeout":
-                lines.append(f"  {cell['name']}: stopped after its time budget ({cell.get('seconds')} s)")
+                lines.append(
+                    f"  {cell['name']}: stopped after its time budget ({cell.get('seconds')} s)"
+                )
             else:
                 err = cell.get("error") or {}
                 where = f" at {err['where']}" if err.get("where") else ""

@@ -75,7 +75,9 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SubmissionRejected(f"the file is not UTF-8 text (bad byte at position {exc.start})") from exc
+        raise SubmissionRejected(
+            f"the file is not UTF-8 text (bad byte at position {exc.start})"
+        ) from exc
 
 
 def _read_notebook(filename: str, text: str, max_source_bytes: int) -> Submission:
@@ -92,7 +94,9 @@ def _read_notebook(filename: str, text: str, max_source_bytes: int) -> Submissio
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises many kinds for malformed notebooks
-        raise SubmissionRejected(f"the notebook cannot be read: {str(exc).splitlines()[0][:200]}") from exc
+        raise SubmissionRejected(
+            f"the notebook cannot be read: {str(exc).splitlines()[0][:200]}"
+        ) from exc
     cells, index = [], 0
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":

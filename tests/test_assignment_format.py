@@ -65,7 +65,9 @@ def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:
     assert assignment.max_score == 100
     assert list(discover(tmp_path)) == ["doubling"]
     good = tmp_path / "good.py"
-    good.write_text("def double(x):\n    return x + x\n\ndef grad_half_square(x):\n    return 1.0 * x\n")
+    good.write_text(
+        "def double(x):\n    return x + x\n\ndef grad_half_square(x):\n    return 1.0 * x\n"
+    )
     code, result = grade_json(str(folder), good)
     assert (code, result["score"]) == (0, 100), result
     bad = tmp_path / "bad.py"
@@ -83,7 +85,13 @@ def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:
         (lambda s: s.replace("version = 1", 'version = "one"'), "version"),
         (lambda s: s.replace('kind = "function"', 'kind = "magic"'), "kind"),
         (lambda s: s.replace("points = 60", "points = -1"), "points"),
-        (lambda s: s.replace('gen = "normal", shape = ["n", "m"] }]\n\n[[checks]]', 'gen = "gauss" }]\n\n[[checks]]'), "gen"),
+        (
+            lambda s: s.replace(
+                'gen = "normal", shape = ["n", "m"] }]\n\n[[checks]]',
+                'gen = "gauss" }]\n\n[[checks]]',
+            ),
+            "gen",
+        ),
         (lambda s: s.replace('wrt = ["x"]', 'wrt = ["y"]'), "wrt"),
         (lambda s: s + "\n[limits]\nmemory_gb = 3\n", "memory_gb"),
         (lambda s: s.replace('name = "gradient"', 'name = "double"'), "name"),

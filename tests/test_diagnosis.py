@@ -74,7 +74,10 @@ CORPUS = {
         },
         set(),
     ),
-    ("circles-softmax", "bug_softmax_no_max_shift.py"): ({"softmax/softmax_without_max_shift"}, set()),
+    ("circles-softmax", "bug_softmax_no_max_shift.py"): (
+        {"softmax/softmax_without_max_shift"},
+        set(),
+    ),
     ("circles-softmax", "bug_update_velocity_momentum_sign.py"): (
         {"update_velocity/momentum_sign"},
         set(),

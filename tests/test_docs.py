@@ -22,7 +22,12 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_every_setting_is_documented() -> None:
     for setting in SETTINGS:
         assert f"`{setting.env}`" in README, setting.env
-    for variable in ("GRADER_INSTANCE_PATH", "GRADER_SANDBOX", "GRADER_SANDBOX_PYTHON", "GRADER_SANDBOX_ENV"):
+    for variable in (
+        "GRADER_INSTANCE_PATH",
+        "GRADER_SANDBOX",
+        "GRADER_SANDBOX_PYTHON",
+        "GRADER_SANDBOX_ENV",
+    ):
         assert f"`{variable}`" in README, variable
 
 

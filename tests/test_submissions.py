@@ -59,10 +59,21 @@ def test_stored_outputs_do_not_count_towards_the_code_limit() -> None:
 
 def test_old_notebook_format_is_upgraded() -> None:
     v3 = {
-        "nbformat": 3, "nbformat_minor": 0, "metadata": {},
-        "worksheets": [{"cells": [
-            {"cell_type": "code", "input": "def f(x):\n    return x", "outputs": [], "language": "python"},
-        ]}],
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": "def f(x):\n    return x",
+                        "outputs": [],
+                        "language": "python",
+                    },
+                ]
+            }
+        ],
     }
     sub = read_submission("old.ipynb", json.dumps(v3).encode())
     assert sub.kind == "notebook"

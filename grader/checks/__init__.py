@@ -16,8 +16,9 @@ KINDS: dict[str, type[Check]] = {
 def build_check(spec: dict, *, dims: list[dict], source: str) -> Check:
     kind = spec.get("kind") if isinstance(spec, dict) else None
     if kind not in KINDS:
-        raise AssignmentError(f"{source}: unknown check kind {kind!r} (one of {', '.join(KINDS)})",
-                              field="kind")
+        raise AssignmentError(
+            f"{source}: unknown check kind {kind!r} (one of {', '.join(KINDS)})", field="kind"
+        )
     return KINDS[kind](spec, dims=dims, source=source)
 
 

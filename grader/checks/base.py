@@ -78,7 +78,9 @@ class Check:
     def reference_functions(self) -> list[str]:
         return self.student_functions()
 
-    def result(self, passed: bool, message: str, *, fraction: float | None = None, **details) -> CheckResult:
+    def result(
+        self, passed: bool, message: str, *, fraction: float | None = None, **details
+    ) -> CheckResult:
         share = (1.0 if passed else 0.0) if fraction is None else fraction
         return CheckResult(
             name=self.name,
@@ -105,30 +107,41 @@ def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
         if len(calls) == n_calls:
             return Outcome(calls=calls)
     if record and isinstance(record.get("crash"), dict):
-        return Outcome(failure="the grader's harness crashed while running your code: "
-                       + _error_text(record["crash"]))
+        return Outcome(
+            failure="the grader's harness crashed while running your code: "
+            + _error_text(record["crash"])
+        )
     if end.get("timeout"):
-        return Outcome(failure=f"your code did not finish within the time limit of this check "
-                       f"(it was stopped after {end.get('seconds') or '?'} s: an endless loop, or training "
-                       "far too long?)")
+        return Outcome(
+            failure=f"your code did not finish within the time limit of this check "
+            f"(it was stopped after {end.get('seconds') or '?'} s: an endless loop, or training "
+            "far too long?)"
+        )
     if end.get("signal") == 9:
-        return Outcome(failure="your code was killed: it exceeded a resource limit "
-                       f"(memory {limits.memory_mb} MiB, or processes {limits.processes})")
+        return Outcome(
+            failure="your code was killed: it exceeded a resource limit "
+            f"(memory {limits.memory_mb} MiB, or processes {limits.processes})"
+        )
     if end.get("signal"):
         return Outcome(failure=f"your code crashed the Python process (signal {end['signal']})")
     if end.get("exit") not in (None, 0):
-        return Outcome(failure=f"your code ended the process (sys.exit or os._exit with code "
-                       f"{end['exit']}) instead of returning a value")
+        return Outcome(
+            failure=f"your code ended the process (sys.exit or os._exit with code "
+            f"{end['exit']}) instead of returning a value"
+        )
     if end:
-        return Outcome(failure="your code ended the process before returning a value "
-                       "(os._exit?)")
+        return Outcome(failure="your code ended the process before returning a value (os._exit?)")
     if raw.results_overflow:
         return Outcome(failure="your code sent back far more data than allowed")
     if raw.timed_out:
-        return Outcome(failure=f"this check never ran: the whole run exceeded its time limit "
-                       f"of {limits.wall_seconds:g} s (see the earlier checks and cells)")
-    return Outcome(failure="this check never ran: your code stopped the grading process "
-                   "before it (for example by killing it or exiting at import)")
+        return Outcome(
+            failure=f"this check never ran: the whole run exceeded its time limit "
+            f"of {limits.wall_seconds:g} s (see the earlier checks and cells)"
+        )
+    return Outcome(
+        failure="this check never ran: your code stopped the grading process "
+        "before it (for example by killing it or exiting at import)"
+    )
 
 
 def _read_call(item: Any) -> Call:
@@ -142,7 +155,9 @@ def _read_call(item: Any) -> Call:
     error = item.get("error")
     if not isinstance(error, dict):
         return Call(error={"type": "InvalidResult", "message": "unreadable result"})
-    return Call(error={k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)})
+    return Call(
+        error={k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)}
+    )
 
 
 def _error_text(error: dict) -> str:
@@ -165,8 +180,12 @@ def explain_error(function: str, error: dict, ctx: Context) -> str:
             if error.get("type") == "SyntaxError":
                 text += f" ({first.get('name')} has a syntax error, so none of it ran: {_error_text(error)})"
             else:
-                why = "timed out" if first["status"] == "timeout" else "raised " + _error_text(error)
-                text += f" (note: {first.get('name')} {why}, so the code after that point did not run)"
+                why = (
+                    "timed out" if first["status"] == "timeout" else "raised " + _error_text(error)
+                )
+                text += (
+                    f" (note: {first.get('name')} {why}, so the code after that point did not run)"
+                )
         return text
     if kind == "NotCallable":
         return f"`{error.get('message') or function}` is defined but is not a function"

@@ -58,12 +58,11 @@ def compare(
         if not isinstance(got, list):
             return Mismatch(
                 f"expected {len(expected)} values (a list or tuple), got {_what(got)}",
-                path, "structure",
+                path,
+                "structure",
             )
         if len(got) != len(expected):
-            return Mismatch(
-                f"expected {len(expected)} values, got {len(got)}", path, "structure"
-            )
+            return Mismatch(f"expected {len(expected)} values, got {len(got)}", path, "structure")
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             found = compare(e, g, rtol=rtol, atol=atol, path=_label(path, names, i))
             if found:
@@ -83,21 +82,29 @@ def compare(
             hint = " (same number of values, different layout)"
         return Mismatch(
             f"expected shape {_shape(exp)}, got {_shape(arr)}{hint}",
-            path, "shape", details={"expected_shape": list(exp.shape), "got_shape": list(arr.shape)},
+            path,
+            "shape",
+            details={"expected_shape": list(exp.shape), "got_shape": list(arr.shape)},
         )
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(exp)):
         return Mismatch("contains NaN or infinity", path, "nonfinite")
     if np.allclose(arr, exp, rtol=rtol, atol=atol):
         return None
     diff = np.abs(arr - exp)
-    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
+    worst = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        if diff.ndim
+        else ()
+    )
     rel = relative_error(exp, arr)
     if not worst:
         message = f"values differ (relative error {rel:.3g}): expected {float(exp):.6g}, got {float(arr):.6g}"
     else:
-        message = (f"values differ (relative error {rel:.3g}); largest difference at {list(worst)}: "
-                   f"expected {exp[worst]:.6g}, got {arr[worst]:.6g}; "
-                   f"expected {excerpt(exp)}, got {excerpt(arr)}")
+        message = (
+            f"values differ (relative error {rel:.3g}); largest difference at {list(worst)}: "
+            f"expected {exp[worst]:.6g}, got {arr[worst]:.6g}; "
+            f"expected {excerpt(exp)}, got {excerpt(arr)}"
+        )
     return Mismatch(message, path, "values", rel_error=rel, worst_index=worst)
 
 

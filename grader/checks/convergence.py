@@ -23,7 +23,9 @@ class ConvergenceCheck(Check):
         super().__init__(spec, dims=dims, source=source)
         self.driver = spec["driver"]
         if self.driver not in DRIVERS:
-            raise AssignmentError(f"{source}: driver must be one of {', '.join(DRIVERS)}", field="driver")
+            raise AssignmentError(
+                f"{source}: driver must be one of {', '.join(DRIVERS)}", field="driver"
+            )
         if self.driver == "call" and not self.function:
             raise AssignmentError(f"{source}: driver 'call' needs a function", field="function")
         if self.driver == "momentum":
@@ -59,8 +61,13 @@ class ConvergenceCheck(Check):
             for seed, (X, Y) in zip(self.seeds, data, strict=True):
                 kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
                 kwargs[seed_arg] = codec.encode(seed)
-                calls.append({"fn": self.function, "args": [codec.encode(X), codec.encode(Y)],
-                              "kwargs": kwargs})
+                calls.append(
+                    {
+                        "fn": self.function,
+                        "args": [codec.encode(X), codec.encode(Y)],
+                        "kwargs": kwargs,
+                    }
+                )
             task = {"driver": "call", "calls": calls}
         else:
             init = getattr(ctx.reference, self.spec["init"])
@@ -68,13 +75,16 @@ class ConvergenceCheck(Check):
             for seed, (X, T) in zip(self.seeds, data, strict=True):
                 params = init(seed)
                 shapes = [list(np.shape(p)) for p in params]
-                loops.append({
-                    "X": codec.encode(X), "T": codec.encode(T),
-                    "params": [codec.encode(p) for p in params],
-                    "iterations": int(self.spec["iterations"]),
-                    "learning_rate": float(self.spec["learning_rate"]),
-                    "momentum": float(self.spec["momentum"]),
-                })
+                loops.append(
+                    {
+                        "X": codec.encode(X),
+                        "T": codec.encode(T),
+                        "params": [codec.encode(p) for p in params],
+                        "iterations": int(self.spec["iterations"]),
+                        "learning_rate": float(self.spec["learning_rate"]),
+                        "momentum": float(self.spec["momentum"]),
+                    }
+                )
             task = {"driver": "momentum", "loops": loops}
             return task, {"data": data, "shapes": shapes}
         return task, {"data": data, "shapes": self.param_shapes}
@@ -96,11 +106,15 @@ class ConvergenceCheck(Check):
                 params, trajectory = params
             run = {"seed": seed, "accuracy": None}
             try:
-                if not isinstance(params, list) or not all(isinstance(p, np.ndarray) for p in params):
+                if not isinstance(params, list) or not all(
+                    isinstance(p, np.ndarray) for p in params
+                ):
                     raise TypeError("expected a list of parameter arrays")
                 if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
-                    problems.append(f"training returned parameters of shapes {_shapes(params)}, "
-                                    f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X)))
+                    problems.append(
+                        f"training returned parameters of shapes {_shapes(params)}, "
+                        f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X))
+                    )
                     runs.append(run)
                     continue
                 run["accuracy"] = float(judge(params, X, Y))
@@ -108,17 +122,25 @@ class ConvergenceCheck(Check):
                     loss = getattr(ctx.reference, self.loss)
                     run["losses"] = [float(loss(p, X, Y)) for p in trajectory]
             except Exception as exc:  # noqa: BLE001 - the student's parameters may be anything
-                problems.append(f"the trained parameters could not be used by the reference network "
-                                f"({type(exc).__name__}: {exc}); returned {_shapes(params)}")
+                problems.append(
+                    f"the trained parameters could not be used by the reference network "
+                    f"({type(exc).__name__}: {exc}); returned {_shapes(params)}"
+                )
             runs.append(run)
-        converged = sum(1 for r in runs if r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy)
+        converged = sum(
+            1 for r in runs if r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy
+        )
         accs = ", ".join(f"seed {r['seed']}: {_pct(r['accuracy'])}" for r in runs)
         passed = converged == len(runs)
         if passed:
-            message = f"training with your {what} reached the target accuracy on every seed ({accs})"
+            message = (
+                f"training with your {what} reached the target accuracy on every seed ({accs})"
+            )
         else:
-            message = (f"training with your {what} reached {self.min_accuracy:.0%} accuracy on "
-                       f"{converged} of {len(runs)} seeds ({accs})")
+            message = (
+                f"training with your {what} reached {self.min_accuracy:.0%} accuracy on "
+                f"{converged} of {len(runs)} seeds ({accs})"
+            )
             if problems:
                 message += "; " + problems[0]
         return self.result(passed, message, fraction=converged / len(runs), runs=runs)
@@ -127,8 +149,10 @@ class ConvergenceCheck(Check):
 def _growth_hint(params: list, shapes: list, n_samples: int) -> str:
     for p, shape in zip(params, shapes, strict=False):
         if len(shape) == 2 and shape[0] == 1 and p.shape[:1] == (n_samples,):
-            return (" (a bias that grew one row per sample: its gradient was not summed over "
-                    "the samples)")
+            return (
+                " (a bias that grew one row per sample: its gradient was not summed over "
+                "the samples)"
+            )
     return ""
 
 

@@ -53,14 +53,29 @@ class FunctionCheck(Check):
         for (values, expected), call in zip(state, outcome.calls, strict=True):
             call_text = signature(self.function, names, values)
             if call.error:
-                failures.append({"call": call_text, "message": explain_error(self.function, call.error, ctx),
-                                 "error": call.error})
+                failures.append(
+                    {
+                        "call": call_text,
+                        "message": explain_error(self.function, call.error, ctx),
+                        "error": call.error,
+                    }
+                )
                 continue
-            mismatch = compare(expected, call.value, rtol=self.rtol, atol=self.atol, names=self.returns)
+            mismatch = compare(
+                expected, call.value, rtol=self.rtol, atol=self.atol, names=self.returns
+            )
             if mismatch:
-                failures.append({"call": call_text, "message": mismatch.text(), "kind": mismatch.kind,
-                                 "rel_error": mismatch.rel_error, "values": values,
-                                 "expected": expected, "got": call.value})
+                failures.append(
+                    {
+                        "call": call_text,
+                        "message": mismatch.text(),
+                        "kind": mismatch.kind,
+                        "rel_error": mismatch.rel_error,
+                        "values": values,
+                        "expected": expected,
+                        "got": call.value,
+                    }
+                )
         if not failures:
             return self.result(True, f"correct on {len(state)} random inputs")
         first = failures[0]

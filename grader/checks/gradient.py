@@ -43,7 +43,9 @@ class GradientCheck(FunctionCheck):
         names = [a["name"] for a in self.args]
         for name in self.wrt:
             if name not in names:
-                raise AssignmentError(f"{source}: wrt names {name!r}, which is not an argument", field="wrt")
+                raise AssignmentError(
+                    f"{source}: wrt names {name!r}, which is not an argument", field="wrt"
+                )
         self.eps = float(spec.get("eps", 1e-6))
         self.tolerance = float(spec.get("tolerance", 1e-5))
 
@@ -52,8 +54,10 @@ class GradientCheck(FunctionCheck):
 
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
         trials = [values for _, values in self.draw_inputs(rng)]
-        task = {"driver": "call",
-                "calls": [{"fn": self.function, "args": encode_args(v)} for v in trials]}
+        task = {
+            "driver": "call",
+            "calls": [{"fn": self.function, "args": encode_args(v)} for v in trials],
+        }
         return task, trials
 
     def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
@@ -71,8 +75,11 @@ class GradientCheck(FunctionCheck):
                 return self.result(False, message)
             got = call.value if len(self.wrt) > 1 else [call.value]
             if not isinstance(got, list) or len(got) != len(self.wrt):
-                return self.result(False, f"{call_text}: expected {len(self.wrt)} gradients "
-                                   f"({', '.join(self.wrt)}), got {_count(call.value)}")
+                return self.result(
+                    False,
+                    f"{call_text}: expected {len(self.wrt)} gradients "
+                    f"({', '.join(self.wrt)}), got {_count(call.value)}",
+                )
             for name, grad in zip(self.wrt, got, strict=True):
                 numeric = numerical_gradient(cost, values, names.index(name), self.eps)
                 row = _row(name, numeric, grad, self.tolerance)
@@ -80,16 +87,31 @@ class GradientCheck(FunctionCheck):
                 rows.append(row)
         passed = fails == 0
         table = "; ".join(_row_text(r) for r in rows)
-        head = "gradients match central differences" if passed else f"{fails} of {len(rows)} gradients are wrong"
-        result = self.result(passed, f"{head}: {table}", fraction=(len(rows) - fails) / len(rows),
-                             table=[{k: v for k, v in r.items() if k not in ("numeric", "got")} for r in rows],
-                             rows=rows, values=state[0])
+        head = (
+            "gradients match central differences"
+            if passed
+            else f"{fails} of {len(rows)} gradients are wrong"
+        )
+        result = self.result(
+            passed,
+            f"{head}: {table}",
+            fraction=(len(rows) - fails) / len(rows),
+            table=[{k: v for k, v in r.items() if k not in ("numeric", "got")} for r in rows],
+            rows=rows,
+            values=state[0],
+        )
         k = len(self.wrt)
-        numeric = [[r["numeric"] for r in rows[i * k:(i + 1) * k]] for i in range(len(state))]
-        return diagnose_check(self, result, list(zip(state, outcome.calls, strict=True)), ctx,
-                              names=self.wrt,
-                              expected=None if callable(getattr(ctx.reference, self.function, None))
-                              else [n if k > 1 else n[0] for n in numeric])
+        numeric = [[r["numeric"] for r in rows[i * k : (i + 1) * k]] for i in range(len(state))]
+        return diagnose_check(
+            self,
+            result,
+            list(zip(state, outcome.calls, strict=True)),
+            ctx,
+            names=self.wrt,
+            expected=None
+            if callable(getattr(ctx.reference, self.function, None))
+            else [n if k > 1 else n[0] for n in numeric],
+        )
 
 
 def _count(value: Any) -> str:
@@ -97,8 +119,15 @@ def _count(value: Any) -> str:
 
 
 def _row(name: str, numeric: np.ndarray, grad: Any, tolerance: float) -> dict:
-    row = {"param": name, "shape": list(numeric.shape), "passed": False, "rel_error": None,
-           "worst": None, "numeric": numeric, "got": grad}
+    row = {
+        "param": name,
+        "shape": list(numeric.shape),
+        "passed": False,
+        "rel_error": None,
+        "worst": None,
+        "numeric": numeric,
+        "got": grad,
+    }
     if not isinstance(grad, np.ndarray):
         row["problem"] = "not an array"
         return row
@@ -107,11 +136,18 @@ def _row(name: str, numeric: np.ndarray, grad: Any, tolerance: float) -> dict:
         row["problem"] = f"shape {tuple(g.shape)}, expected {tuple(numeric.shape)}"
         return row
     diff = np.abs(g - numeric)
-    rel = float(np.linalg.norm(g - numeric) / max(np.linalg.norm(g) + np.linalg.norm(numeric), 1e-12))
+    rel = float(
+        np.linalg.norm(g - numeric) / max(np.linalg.norm(g) + np.linalg.norm(numeric), 1e-12)
+    )
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
-    row.update(rel_error=rel, worst=[int(i) for i in worst], passed=bool(rel <= tolerance and np.all(np.isfinite(g))),
-               expected_worst=float(numeric[worst]), got_worst=float(g[worst]),
-               excerpt=f"numerical {excerpt(numeric)}, yours {excerpt(g)}")
+    row.update(
+        rel_error=rel,
+        worst=[int(i) for i in worst],
+        passed=bool(rel <= tolerance and np.all(np.isfinite(g))),
+        expected_worst=float(numeric[worst]),
+        got_worst=float(g[worst]),
+        excerpt=f"numerical {excerpt(numeric)}, yours {excerpt(g)}",
+    )
     return row
 
 
@@ -122,6 +158,8 @@ def _row_text(row: dict) -> str:
     mark = "ok" if row["passed"] else "WRONG"
     text = f"{row['param']} {shape}: relative error {row['rel_error']:.2g} {mark}"
     if not row["passed"]:
-        text += (f" (worst at {row['worst']}: numerical {row['expected_worst']:.6g}, "
-                 f"yours {row['got_worst']:.6g})")
+        text += (
+            f" (worst at {row['worst']}: numerical {row['expected_worst']:.6g}, "
+            f"yours {row['got_worst']:.6g})"
+        )
     return text

@@ -27,12 +27,27 @@ def _load(slug: str):
 @click.argument("assignment")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the LMS contract).")
-@click.option("--seed", type=int, default=None, help="Fix the random inputs (for reproducing a run).")
-@click.option("--details", is_flag=True, help="With --json: include per-check details and the run log.")
-@click.option("--plots", "plots_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write the feedback plots (loss curves, decision boundaries) as PNG files here.")
-def grade_command(assignment: str, file: Path, as_json: bool, seed: int | None, details: bool,
-                  plots_dir: Path | None) -> None:
+@click.option(
+    "--seed", type=int, default=None, help="Fix the random inputs (for reproducing a run)."
+)
+@click.option(
+    "--details", is_flag=True, help="With --json: include per-check details and the run log."
+)
+@click.option(
+    "--plots",
+    "plots_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the feedback plots (loss curves, decision boundaries) as PNG files here.",
+)
+def grade_command(
+    assignment: str,
+    file: Path,
+    as_json: bool,
+    seed: int | None,
+    details: bool,
+    plots_dir: Path | None,
+) -> None:
     """Grade FILE (.py or .ipynb) against ASSIGNMENT (a slug or a folder).
 
     Exits 0 when graded (whatever the score), 2 when the file is rejected.
@@ -71,7 +86,9 @@ def assignments_command() -> None:
 
 @click.command("validate")
 @click.argument("assignment")
-@click.option("--json", "as_json", is_flag=True, help="Print the quality report as one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the quality report as one JSON object."
+)
 def validate_command(assignment: str, as_json: bool) -> None:
     """Check ASSIGNMENT's quality: the reference scores full marks in the sandbox, and every
     known mistake (the mutation catalogue) applied to the reference loses points.
@@ -82,8 +99,9 @@ def validate_command(assignment: str, as_json: bool) -> None:
 
     target = _load(assignment)
     result = grade_file(target, target.reference_file, seed=0)
-    report = quality_report(target, seed=0,
-                            reference_score=result.score if result.status == "graded" else 0.0)
+    report = quality_report(
+        target, seed=0, reference_score=result.score if result.status == "graded" else 0.0
+    )
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
@@ -100,5 +118,7 @@ def validate_command(assignment: str, as_json: bool) -> None:
             f"{len(report.holes)} known mistakes lose no points (holes): {', '.join(report.holes)}"
         )
     if not as_json:
-        click.echo(f"{target.slug}: the reference scores full marks; mutation coverage "
-                   f"{report.coverage:.0%}")
+        click.echo(
+            f"{target.slug}: the reference scores full marks; mutation coverage "
+            f"{report.coverage:.0%}"
+        )

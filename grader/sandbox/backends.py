@@ -61,7 +61,9 @@ class BubblewrapBackend:
         self.student_env = student_env
         self.seccomp = os.path.join(student_env, SECCOMP_FILE)
         if not os.path.exists(self.seccomp):
-            log.warning("no seccomp filter at %s (run 'make setup'): sandboxing without it", self.seccomp)
+            log.warning(
+                "no seccomp filter at %s (run 'make setup'): sandboxing without it", self.seccomp
+            )
 
     def open_fds(self, job_dir: str) -> dict[str, int]:
         flags = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -82,24 +84,44 @@ class BubblewrapBackend:
             "--die-with-parent",
             "--new-session",
             "--disable-userns",
-            "--hostname", "sandbox",
+            "--hostname",
+            "sandbox",
             *_system_dirs(),
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--size", str(limits.tmp_mb * 1024 * 1024),
-            "--tmpfs", "/tmp",
-            "--ro-bind-fd", str(fds["job_fd"]), JOB_DIR,
-            "--ro-bind-fd", str(fds["env_fd"]), ENV_DIR,
-            "--remount-ro", "/",
-            "--chdir", "/tmp",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(limits.tmp_mb * 1024 * 1024),
+            "--tmpfs",
+            "/tmp",
+            "--ro-bind-fd",
+            str(fds["job_fd"]),
+            JOB_DIR,
+            "--ro-bind-fd",
+            str(fds["env_fd"]),
+            ENV_DIR,
+            "--remount-ro",
+            "/",
+            "--chdir",
+            "/tmp",
             "--clearenv",
         ]
         if "seccomp_fd" in fds:
             argv += ["--seccomp", str(fds["seccomp_fd"])]
         for key, value in CHILD_ENV.items():
             argv += ["--setenv", key, value]
-        argv += ["--", self.python, "-I", "-S", "-B", f"{JOB_DIR}/harness.py",
-                 ENV_DIR, str(results_fd), preload]
+        argv += [
+            "--",
+            self.python,
+            "-I",
+            "-S",
+            "-B",
+            f"{JOB_DIR}/harness.py",
+            ENV_DIR,
+            str(results_fd),
+            preload,
+        ]
         # bwrap itself starts with an empty environment: its pid 1 keeps the one it
         # was given, readable as /proc/1/environ from inside.
         return argv, {}, None
@@ -127,8 +149,16 @@ class ProcessBackend:
     ) -> tuple[list[str], dict, str | None]:
         env = dict(CHILD_ENV, MPLCONFIGDIR=os.path.join(job_dir, "tmp", "matplotlib"))
         env["HOME"] = os.path.join(job_dir, "tmp")
-        argv = [self.python, "-I", "-S", "-B", os.path.join(job_dir, "harness.py"),
-                self.student_env, str(results_fd), preload]
+        argv = [
+            self.python,
+            "-I",
+            "-S",
+            "-B",
+            os.path.join(job_dir, "harness.py"),
+            self.student_env,
+            str(results_fd),
+            preload,
+        ]
         return argv, env, os.path.join(job_dir, "tmp")
 
 

@@ -76,9 +76,7 @@ def decode(obj, depth: int = 0):
     data = obj.get("data")
     if dtype is None or not isinstance(shape, list) or not isinstance(data, str):
         raise DecodeError("malformed array")
-    if len(shape) > MAX_NDIM or not all(
-        type(d) is int and 0 <= d <= MAX_ELEMENTS for d in shape
-    ):
+    if len(shape) > MAX_NDIM or not all(type(d) is int and 0 <= d <= MAX_ELEMENTS for d in shape):
         raise DecodeError("malformed array shape")
     size = math.prod(shape)
     if size > MAX_ELEMENTS:

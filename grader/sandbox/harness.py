@@ -203,7 +203,9 @@ def _end(task, status, timed_out, start):
         {
             "event": "end",
             "id": task["id"],
-            "timeout": timed_out or os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM,
+            "timeout": timed_out
+            or os.WIFSIGNALED(status)
+            and os.WTERMSIG(status) == signal.SIGALRM,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "seconds": round(time.monotonic() - start, 4),

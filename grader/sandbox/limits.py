@@ -38,7 +38,9 @@ class Limits:
             if key not in known:
                 raise AssignmentError(f"{source}: unknown limit {key!r}", field=key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise AssignmentError(f"{source}: limit {key!r} must be a positive number", field=key)
+                raise AssignmentError(
+                    f"{source}: limit {key!r} must be a positive number", field=key
+                )
             changes[key] = value
         return replace(self, **changes)
 

@@ -169,8 +169,9 @@ class SandboxProcess:
         try:
             job = dict(job, rlimits=_rlimits(limits), cwd=self.workdir or "/tmp")
             job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, self.uid)
-            writer = threading.Thread(target=_feed, args=(self.proc.stdin, json.dumps(job).encode()),
-                                      daemon=True)
+            writer = threading.Thread(
+                target=_feed, args=(self.proc.stdin, json.dumps(job).encode()), daemon=True
+            )
             writer.start()
             _collect(self.proc, self.read_fd, limits, raw, start)
         finally:
@@ -198,7 +199,9 @@ def run_job(job: dict, limits: Limits, backend) -> RawRun:
     return SandboxProcess(backend, limits).run(job, limits)
 
 
-def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, start: float) -> None:
+def _collect(
+    proc: subprocess.Popen, read_fd: int, limits: Limits, raw: RawRun, start: float
+) -> None:
     out, err = _Capped(limits.output_kb * 1024), _Capped(limits.output_kb * 1024)
     results_cap = limits.results_mb * 1024 * 1024
     buffer, received = bytearray(), 0
@@ -286,7 +289,8 @@ def _clean_end(record: dict) -> dict:
         "signal": integer(record.get("signal")),
         "exit": integer(record.get("exit")),
         "seconds": round(seconds, 4)
-        if type(seconds) in (int, float) and math.isfinite(seconds) else None,
+        if type(seconds) in (int, float) and math.isfinite(seconds)
+        else None,
     }
 
 

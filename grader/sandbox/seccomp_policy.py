@@ -15,11 +15,33 @@ import socket
 import sys
 
 DENIED = (
-    "ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns", "mount",
-    "umount2", "pivot_root", "chroot", "bpf", "io_uring_setup", "io_uring_enter",
-    "io_uring_register", "perf_event_open", "keyctl", "add_key", "request_key",
-    "kexec_load", "init_module", "finit_module", "delete_module", "userfaultfd",
-    "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "bpf",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "perf_event_open",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "kexec_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "userfaultfd",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "swapon",
+    "swapoff",
+    "reboot",
 )
 NAMESPACE_FLAGS = (
     0x10000000,  # CLONE_NEWUSER
@@ -35,10 +57,13 @@ def build():
     policy = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     for name in DENIED:
         policy.add_rule(seccomp.ERRNO(errno.EPERM), name)
-    policy.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socket",
-                    seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+    policy.add_rule(
+        seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX)
+    )
     for flag in NAMESPACE_FLAGS:
-        policy.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+        policy.add_rule(
+            seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag)
+        )
     # glibc falls back to clone() when clone3 is unavailable; clone3's flags cannot be inspected
     policy.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     return policy
