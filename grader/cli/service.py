@@ -60,7 +60,8 @@ def upgrade_database(app: Any) -> None:
     "--threads", default=8, show_default=True, type=int, help="Threads answering HTTP requests."
 )
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
-    """Serve the site and the API, grading with the embedded job runner.
+    """Serve the site and the API; grade with the embedded job runner (or, when
+    GRADER_BROKER_URL is set, only enqueue for `grader worker`).
 
     Upgrades the database, (re)loads the bundled assignments, picks up any
     submission a crash left queued or running, then serves until interrupted.
@@ -78,7 +79,12 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     for slug, outcome in sync_bundled(svc["db"], app.config["ASSIGNMENTS_DIR"]).items():
         click.echo(f"assignment {slug}: {outcome}", err=True)
     svc["queue"].start()
-    click.echo(f"serving on http://{host}:{port} (instance folder {app.instance_path})", err=True)
+    grading = "a Celery worker" if app.config.get("BROKER_URL") else "the embedded job runner"
+    click.echo(
+        f"serving on http://{host}:{port} (instance folder {app.instance_path}; "
+        f"grading by {grading})",
+        err=True,
+    )
     try:
         serve(app, host=host, port=port, threads=threads, ident="grader")
     finally:
