@@ -320,17 +320,10 @@ def _store_plots(
 
     Returns {plot name: sha256}, names without ".png"; None when there are none. A failure
     here is logged and costs only the plots, never the grade."""
-    from dataclasses import replace
-
     from grader.plots import render_plots
 
     try:
-        # only checks whose training returned something: a run that never trained (a syntax
-        # error, a missing function) gets no plots rather than the reference's curve alone
-        trained = [c for c in result.checks if _returned_parameters(c.details.get("trained"))]
-        if not trained:
-            return None
-        rendered = render_plots(assignment, replace(result, checks=trained))
+        rendered = render_plots(assignment, result)
         plots: dict[str, str] = {}
         for filename, data in rendered.items():
             name = filename.removesuffix(".png")
@@ -342,10 +335,6 @@ def _store_plots(
         log.exception("[job %s] plots of submission %s failed", job_id, submission_id)
         return None
     return plots or None
-
-
-def _returned_parameters(trained: Any) -> bool:
-    return isinstance(trained, list) and any(value is not None for value in trained)
 
 
 def submission_plots(sub: Submission) -> dict[str, str]:
