@@ -49,11 +49,13 @@ run: setup
 	$(VENV)/bin/grader serve
 
 test: setup
+	$(VENV)/bin/ruff check grader tests benchmarks assignments
+	$(VENV)/bin/ruff format --check grader tests benchmarks assignments
 	$(PY) -m pytest -q
 
 lint: setup
-	$(VENV)/bin/ruff check grader tests
-	$(VENV)/bin/ruff format --check grader tests
+	$(VENV)/bin/ruff check grader tests benchmarks assignments
+	$(VENV)/bin/ruff format --check grader tests benchmarks assignments
 
 bench: setup
 	$(PY) benchmarks/grading_overhead.py

@@ -326,5 +326,3 @@ def export_command(slug: str, fmt: str, which: str, output: Any) -> None:
 def _csv_safe(value: str) -> str:
     """Student ids come from students: keep spreadsheets from reading them as formulas."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-

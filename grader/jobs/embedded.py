@@ -86,7 +86,9 @@ class EmbeddedRunner:
                 return
             job_id = f"{threading.current_thread().name}-{next(self._counter)}"
             try:
-                grade_submission(self.database, self.store, str(item), job_id=job_id, pool=self.pool)
+                grade_submission(
+                    self.database, self.store, str(item), job_id=job_id, pool=self.pool
+                )
             except Exception:  # keep the worker alive; the row stays queued for the next start
                 log.exception("[job %s] submission %s could not be graded", job_id, item)
             finally:
