@@ -22,8 +22,8 @@ from grader.service import (
     gradebook,
     list_assignments,
     load_submission,
-    submission_plots,
 )
+from grader.stored_plots import submission_plots
 
 PUBLIC = {"api.openapi"}
 

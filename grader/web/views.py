@@ -19,9 +19,8 @@ from grader.service import (
     get_assignment,
     list_assignments,
     load_submission,
-    plot_caption,
-    submission_plots,
 )
+from grader.stored_plots import plot_caption, submission_plots
 from grader.web import bp
 from grader.web.forms import UploadForm
 
