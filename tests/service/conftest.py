@@ -11,6 +11,7 @@ unless GRADER_TEST_REQUIRE_POSTGRES=1, where they fail.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 
 from grader.app import create_app
 from grader.db import upgrade
-from grader.service import sync_bundled
+from grader.service import accept_submission, sync_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
@@ -237,6 +238,44 @@ def csrf_token(client: Any) -> Callable[[str], str]:
 def fixture_file() -> Callable[[str], bytes]:
     """A submission from the repository's submissions/ folder, e.g. 'chain-rule/correct.py'."""
     return lambda name: (SUBMISSIONS / name).read_bytes()
+
+
+def submit_file(
+    client: Any,
+    auth: dict[str, str],
+    slug: str,
+    data: bytes,
+    filename: str = "hw.py",
+    student: str = "s1",
+) -> str:
+    """POST a file to the API as an LMS would; returns the id of the accepted submission."""
+    response = client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (io.BytesIO(data), filename), "student": student},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()["id"]
+
+
+@pytest.fixture
+def accepted(app: Any, fixture_file: Callable[[str], bytes]) -> Callable[..., Any]:
+    """Accept a bundled submission straight through the service layer (no HTTP), queued."""
+    svc = app.extensions["grader"]
+
+    def accept(name: str = "chain-rule/correct.py", student: str | None = None) -> Any:
+        slug, filename = name.split("/", 1)
+        return accept_submission(
+            svc["db"],
+            svc["store"],
+            slug=slug,
+            filename=filename,
+            data=fixture_file(name),
+            student=student,
+        )
+
+    return accept
 
 
 class LiveServer:

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from grader.models import Submission
-from tests.service.conftest import ASSIGNMENTS
+from tests.service.conftest import ASSIGNMENTS, submit_file
 
 pytestmark = pytest.mark.slow
 
@@ -134,19 +134,6 @@ def task_args(message: bytes) -> list[Any]:
     return args
 
 
-def submit(client: Any, auth: dict[str, str], slug: str, data: bytes, name: str = "hw.py") -> str:
-    from io import BytesIO
-
-    response = client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (BytesIO(data), name), "student": "s1"},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["id"]
-
-
 def wait_for(
     client: Any,
     auth: dict[str, str],
@@ -169,7 +156,7 @@ def test_a_worker_grades_what_the_service_queued(
 ):
     import redis
 
-    sub_id = submit(client, auth, "xor-mlp", fixture_file("xor-mlp/correct.py"))
+    sub_id = submit_file(client, auth, "xor-mlp", fixture_file("xor-mlp/correct.py"))
     # the web side only sent the id: nothing grades until a worker runs
     messages = redis.Redis.from_url(app.config["BROKER_URL"]).lrange("grader", 0, -1)
     assert [task_args(m) for m in messages] == [[sub_id]]
@@ -197,7 +184,7 @@ def test_a_killed_worker_loses_no_submission(app, client, auth, fixture_file, wo
     env = {"GRADER_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
     first = Worker(app, tmp_path / "worker-1.log", **env)
     workers.append(first.start())
-    sub_id = submit(client, auth, "xor-mlp", slow, "slow.py")
+    sub_id = submit_file(client, auth, "xor-mlp", slow, "slow.py")
     wait_for(client, auth, sub_id, {"running"}, 30, first)
     time.sleep(1)
     first.kill()
@@ -218,7 +205,7 @@ def test_a_killed_pool_process_loses_no_submission(
     slow = b"import time\ntime.sleep(3)\n" + fixture_file("xor-mlp/correct.py")
     worker = Worker(app, tmp_path / "worker.log")
     workers.append(worker.start())
-    sub_id = submit(client, auth, "xor-mlp", slow, "slow.py")
+    sub_id = submit_file(client, auth, "xor-mlp", slow, "slow.py")
     wait_for(client, auth, sub_id, {"running"}, 30, worker)
     assert worker.process is not None
     children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children").read_text()
@@ -231,7 +218,7 @@ def test_a_killed_pool_process_loses_no_submission(
 
 def test_only_a_redelivered_job_takes_back_a_running_submission(app, client, auth, fixture_file):
     queue = app.extensions["grader"]["queue"]
-    sub_id = submit(client, auth, "chain-rule", fixture_file("chain-rule/correct.py"))
+    sub_id = submit_file(client, auth, "chain-rule", fixture_file("chain-rule/correct.py"))
     database = app.extensions["grader"]["db"]
     with database.begin() as session:
         session.get(Submission, sub_id).status = "running"  # as a worker left it

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from grader.cli import cli
 from grader.models import ApiToken, Submission
-from grader.service import accept_submission
 
 COMMANDS = [
     ["serve"],
@@ -93,21 +92,14 @@ def test_assignment_validate(runner):
     assert "full marks" in result.output
 
 
-def test_submissions_regrade_export(app, runner, fixture_file):
+def test_submissions_regrade_export(app, runner, accepted):
     svc = app.extensions["grader"]
     for student, name in [
         ("ann", "correct.py"),
         ("bob", "bug_grad_missing_factor_2.py"),
         ("=cmd", "correct.py"),
     ]:
-        accept_submission(
-            svc["db"],
-            svc["store"],
-            slug="chain-rule",
-            filename=name,
-            data=fixture_file(f"chain-rule/{name}"),
-            student=student,
-        )
+        accepted(f"chain-rule/{name}", student)
     listed = runner("submissions", "list", "--assignment", "chain-rule", "--student", "ann")
     assert listed.output.count("queued") == 1 and "correct.py" in listed.output
     assert runner("regrade", "chain-rule").output.strip() == "nothing to regrade"

@@ -3,22 +3,15 @@ gradebook, idempotent jobs, recovery of what a crash left behind."""
 
 from __future__ import annotations
 
-import io
-
 from sqlalchemy import select
 
 from grader.models import GradingRun, Submission
-from grader.service import accept_submission, grade_submission
+from grader.service import grade_submission
+from tests.service.conftest import submit_file
 
 
 def submit(client, auth, fixture_file, name, student="s1", slug="chain-rule"):
-    response = client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(fixture_file(f"{slug}/{name}")), name), "student": student},
-    )
-    assert response.status_code == 202, response.get_json()
-    return response.get_json()["id"]
+    return submit_file(client, auth, slug, fixture_file(f"{slug}/{name}"), name, student)
 
 
 def test_correct_and_buggy_are_graded(client, auth, grading, fixture_file):
@@ -62,16 +55,9 @@ def test_grades_best_and_latest(client, auth, grading, fixture_file):
     assert rows["bob"]["graded_at"]
 
 
-def test_a_job_enqueued_twice_is_graded_once(app, fixture_file):
+def test_a_job_enqueued_twice_is_graded_once(app, accepted):
     svc = app.extensions["grader"]
-    sub = accept_submission(
-        svc["db"],
-        svc["store"],
-        slug="chain-rule",
-        filename="c.py",
-        data=fixture_file("chain-rule/correct.py"),
-        student=None,
-    )
+    sub = accepted()
     assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t1") == "graded"
     assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t2") is None
     with svc["db"].session() as s:
@@ -79,19 +65,9 @@ def test_a_job_enqueued_twice_is_graded_once(app, fixture_file):
         assert len(runs) == 1 and runs[0].assignment_version >= 1 and runs[0].assignment_digest
 
 
-def test_start_recovers_queued_and_running(app, fixture_file):
+def test_start_recovers_queued_and_running(app, accepted):
     svc = app.extensions["grader"]
-    ids = [
-        accept_submission(
-            svc["db"],
-            svc["store"],
-            slug="chain-rule",
-            filename="c.py",
-            data=fixture_file("chain-rule/correct.py"),
-            student="r",
-        ).id
-        for _ in range(3)
-    ]
+    ids = [accepted(student="r").id for _ in range(3)]
     with svc["db"].begin() as s:  # as a crash mid-grade leaves it
         s.get(Submission, ids[0]).status = "running"
     svc["queue"].start()
@@ -100,16 +76,9 @@ def test_start_recovers_queued_and_running(app, fixture_file):
         assert [s.get(Submission, i).status for i in ids] == ["graded"] * 3
 
 
-def test_grader_failure_is_an_error_status_not_a_crash(app, fixture_file):
+def test_grader_failure_is_an_error_status_not_a_crash(app, accepted):
     svc = app.extensions["grader"]
-    sub = accept_submission(
-        svc["db"],
-        svc["store"],
-        slug="chain-rule",
-        filename="c.py",
-        data=fixture_file("chain-rule/correct.py"),
-        student=None,
-    )
+    sub = accepted()
     svc["store"].path(sub.blob_sha256).unlink()  # the stored file is gone
     assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
     with svc["db"].session() as s:
@@ -117,16 +86,9 @@ def test_grader_failure_is_an_error_status_not_a_crash(app, fixture_file):
         assert row.status == "error" and "grader failed" in row.error
 
 
-def test_an_unavailable_sandbox_is_reported_and_regradable(app, fixture_file, monkeypatch):
+def test_an_unavailable_sandbox_is_reported_and_regradable(app, accepted, monkeypatch):
     svc = app.extensions["grader"]
-    sub = accept_submission(
-        svc["db"],
-        svc["store"],
-        slug="chain-rule",
-        filename="c.py",
-        data=fixture_file("chain-rule/correct.py"),
-        student=None,
-    )
+    sub = accepted()
     monkeypatch.setenv("GRADER_SANDBOX", "no-such-backend")
     assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
     with svc["db"].session() as s:

@@ -3,7 +3,6 @@ kept in the file store, shown on the result page and served by the web and the A
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 
@@ -11,19 +10,14 @@ from sqlalchemy import select, text
 
 from grader.db import Database, upgrade
 from grader.models import GradingRun
-from grader.service import accept_submission, grade_submission
+from grader.service import grade_submission
+from tests.service.conftest import submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def submit(client, auth, fixture_file, slug, name, student="p1"):
-    response = client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(fixture_file(f"{slug}/{name}")), name), "student": student},
-    )
-    assert response.status_code == 202, response.get_json()
-    return response.get_json()["id"]
+    return submit_file(client, auth, slug, fixture_file(f"{slug}/{name}"), name, student)
 
 
 def test_plots_are_stored_shown_and_served(app, client, auth, grading, fixture_file):
@@ -103,7 +97,7 @@ def test_plots_are_stored_shown_and_served(app, client, auth, grading, fixture_f
     assert client.get(f"/submissions/{broken}/plots/circles-converges-loss.png").status_code == 404
 
 
-def test_a_plotting_failure_keeps_the_grade(app, fixture_file, monkeypatch, caplog):
+def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
     import grader.plots
 
     def broken(assignment, result):
@@ -111,14 +105,7 @@ def test_a_plotting_failure_keeps_the_grade(app, fixture_file, monkeypatch, capl
 
     monkeypatch.setattr(grader.plots, "render_plots", broken)
     svc = app.extensions["grader"]
-    sub = accept_submission(
-        svc["db"],
-        svc["store"],
-        slug="circles-softmax",
-        filename="c.py",
-        data=fixture_file("circles-softmax/correct.py"),
-        student=None,
-    )
+    sub = accepted("circles-softmax/correct.py")
     with caplog.at_level(logging.ERROR, logger="grader.service"):
         assert grade_submission(svc["db"], svc["store"], sub.id, job_id="p1") == "graded"
     assert "plots of submission" in caplog.text
