@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from grader.db import Database, alembic_config, current_revision, downgrade, upgrade
-from grader.models import Base
+from grader.models import Base, GradingRun
 
 
 def revisions(url: str) -> list[str]:
@@ -44,11 +44,8 @@ def test_stairway_up_and_down_every_revision(database_factory):
     assert schema_diff(url) == []
 
 
-def test_previous_schema_with_data_is_upgraded(database_factory):
-    url = database_factory(empty=True)
-    steps = revisions(url)
-    assert len(steps) >= 2
-    upgrade(url, steps[-2])
+def insert_old_rows(url: str, status: str, run: bool = False) -> None:
+    """An assignment and a submission (and its grading run) as an older schema stored them."""
     database = Database(url)
     with database.engine.begin() as conn:
         conn.execute(
@@ -61,11 +58,27 @@ def test_previous_schema_with_data_is_upgraded(database_factory):
         conn.execute(
             text(
                 "INSERT INTO submissions (id, assignment_id, filename, blob_sha256, size, status,"
-                " created_at) VALUES ('s1', 1, 'hw.py', :sha, 3, 'queued', CURRENT_TIMESTAMP)"
+                " created_at) VALUES ('s1', 1, 'hw.py', :sha, 3, :status, CURRENT_TIMESTAMP)"
             ),
-            {"sha": "0" * 64},
+            {"sha": "0" * 64, "status": status},
         )
+        if run:
+            conn.execute(
+                text(
+                    "INSERT INTO grading_runs (id, submission_id, assignment_version,"
+                    " assignment_digest, status, started_at) VALUES (1, 's1', 1, 'd', 'graded',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
     database.dispose()
+
+
+def test_previous_schema_with_data_is_upgraded(database_factory):
+    url = database_factory(empty=True)
+    steps = revisions(url)
+    assert len(steps) >= 2
+    upgrade(url, steps[-2])
+    insert_old_rows(url, "queued")
     upgrade(url)
     assert schema_diff(url) == []
     database = Database(url)
@@ -74,6 +87,20 @@ def test_previous_schema_with_data_is_upgraded(database_factory):
         assert tuple(row) == ("s1", "queued", "hw.py")
         assert "api_tokens" in inspect(conn).get_table_names()
     database.dispose()
+
+
+def test_runs_from_before_plots_are_upgraded(database_factory):
+    url = database_factory(empty=True)
+    upgrade(url, "0002")
+    insert_old_rows(url, "graded", run=True)
+    upgrade(url)
+    database = Database(url)
+    try:
+        with database.session() as session:
+            run = session.get(GradingRun, 1)
+            assert run is not None and run.plots is None
+    finally:
+        database.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):

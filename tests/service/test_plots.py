@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from grader.db import Database, upgrade
 from grader.models import GradingRun
 from grader.service import grade_submission
 from tests.service.conftest import submit_file
@@ -113,40 +112,3 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         assert run.status == "graded" and run.score == run.max_score and run.plots is None
     assert app.test_client().get(f"/submissions/{sub.id}").status_code == 200
-
-
-def test_runs_from_before_plots_are_upgraded(database_factory):
-    url = database_factory(empty=True)
-    upgrade(url, "0002")
-    database = Database(url)
-    with database.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO assignments (id, slug, title, description, version, digest, max_score,"
-                " path, functions, created_at, updated_at) VALUES (1, 'a', 'A', '', 1, 'd', 10,"
-                " '/x', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO submissions (id, assignment_id, filename, blob_sha256, size, status,"
-                " created_at) VALUES ('s1', 1, 'hw.py', :sha, 3, 'graded', CURRENT_TIMESTAMP)"
-            ),
-            {"sha": "0" * 64},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO grading_runs (id, submission_id, assignment_version,"
-                " assignment_digest, status, started_at) VALUES (1, 's1', 1, 'd', 'graded',"
-                " CURRENT_TIMESTAMP)"
-            )
-        )
-    database.dispose()
-    upgrade(url)
-    database = Database(url)
-    try:
-        with database.session() as session:
-            run = session.get(GradingRun, 1)
-            assert run is not None and run.plots is None
-    finally:
-        database.dispose()
