@@ -57,6 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "BROKER_SWEEP_INTERVAL",
+        "GRADER_BROKER_SWEEP_INTERVAL",
+        30,
+        "Seconds between a worker's sweeps for queued submissions the broker does not "
+        "hold (it was unreachable when they were accepted, or lost them); they are sent again.",
+        float,
+    ),
+    Setting(
         "ASSIGNMENTS_DIR",
         "GRADER_ASSIGNMENTS_DIR",
         str(PROJECT_ROOT / "assignments"),

@@ -149,6 +149,8 @@ class Submission(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: last handed to the broker (Celery backend only); NULL: not yet
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignment: Mapped[Assignment] = relationship(back_populates="submissions")
     student: Mapped[Student | None] = relationship()

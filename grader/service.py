@@ -185,7 +185,7 @@ def requeue(session: Session, submission_ids: list[str]) -> None:
         session.execute(
             update(Submission)
             .where(Submission.id.in_(submission_ids))
-            .values(status="queued", graded_at=None)
+            .values(status="queued", graded_at=None, dispatched_at=None)
         )
 
 
@@ -232,18 +232,6 @@ def release_running(database: Database, submission_id: str) -> bool:
             .values(status="queued")
         )
         return result.rowcount == 1
-
-
-def queued_ids(database: Database) -> list[str]:
-    """Submissions waiting to be graded, oldest first (read only, unlike ``unfinished_ids``)."""
-    with database.session() as session:
-        return list(
-            session.scalars(
-                select(Submission.id)
-                .where(Submission.status == "queued")
-                .order_by(Submission.created_at)
-            )
-        )
 
 
 def grade_submission(

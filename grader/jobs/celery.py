@@ -9,21 +9,30 @@ dies, after ``GRADER_BROKER_VISIBILITY_TIMEOUT`` when the whole worker vanished
 (kill -9, machine lost). The row that worker left "running" is taken back only
 by such a *redelivered* task (``release_running``), which is safe with several
 workers because a live worker never has its task redelivered: prefetching is
-off and every task is stopped before the visibility timeout. Duplicate ids
-(a worker's start-up sweep re-sends the rows still queued, e.g. when the broker
-was down as they were accepted) cost nothing: ``claim`` grades an id once.
+off and every task is stopped before the visibility timeout.
+
+Nothing accepted is lost when the broker is down either. A submission the web
+side cannot publish stays committed and queued (the upload still succeeds);
+every ``grader worker`` sweeps the database at start-up (all queued rows) and
+then every ``GRADER_BROKER_SWEEP_INTERVAL`` seconds (rows never sent, and rows
+sent a visibility timeout ago and still queued), see ``grader.jobs.dispatch``.
+Duplicate ids cost nothing: ``claim`` grades an id once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import Celery, Task, signals
+from kombu.exceptions import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from grader.db import Database
+from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
 from grader.sandbox.pool import WarmPool
-from grader.service import grade_submission, queued_ids, release_running
+from grader.service import grade_submission, release_running
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +46,9 @@ def celery_config(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "broker_url": config["BROKER_URL"],
         "broker_connection_retry_on_startup": True,
+        # an upload must not hang on a dead broker: the sweep sends what fails here
+        "broker_connection_timeout": 2,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2},
         "broker_transport_options": {
             "visibility_timeout": timeout,
             # look for the jobs of vanished workers often enough for a short timeout
@@ -65,6 +77,9 @@ class CeleryQueue:
         self.database = database
         self.store = store
         self.warm = max(0, int(config.get("WARM_SANDBOXES", 0)))
+        self.visibility_timeout = int(config.get("BROKER_VISIBILITY_TIMEOUT") or 900)
+        self.sweep_interval = float(config.get("BROKER_SWEEP_INTERVAL") or 30)
+        self.sweeping = threading.Event()
         self.pool: WarmPool | None = None
         self.flask_app: Any = None
         queue = self
@@ -88,7 +103,40 @@ class CeleryQueue:
         self.task = grade
 
     def enqueue(self, submission_id: str) -> None:
-        self.task.apply_async(args=[submission_id])
+        """Publish a committed submission; if the broker is unreachable it stays queued
+        (and the caller's request succeeds): a worker's sweep sends it later."""
+        if self._publish(submission_id):
+            try:
+                mark_dispatched(self.database, [submission_id])
+            except SQLAlchemyError:
+                log.exception("submission %s was sent but not marked as sent", submission_id)
+
+    def _publish(self, submission_id: str) -> bool:
+        try:
+            self.task.apply_async(args=[submission_id])
+        except (OperationalError, OSError) as exc:
+            log.warning(
+                "broker unreachable (%s): submission %s stays queued until a worker's sweep "
+                "sends it",
+                exc,
+                submission_id,
+            )
+            return False
+        return True
+
+    def sweep(self, *, everything: bool = False) -> int:
+        """Send the queued submissions the broker may not hold; returns how many were sent.
+        ``everything``: every queued one (a worker's start-up, after any broker outage)."""
+        due = due_for_dispatch(
+            self.database,
+            grace=0 if everything else self.sweep_interval,
+            resend_after=0 if everything else self.visibility_timeout,
+        )
+        sent = [i for i in due if self._publish(i)]
+        mark_dispatched(self.database, sent)
+        if sent:
+            log.info("sent %d queued submission(s) to the broker", len(sent))
+        return len(sent)
 
     def start(self) -> None:
         """Nothing to start here: ``grader worker`` processes grade."""
@@ -116,6 +164,7 @@ class CeleryQueue:
         signals.worker_process_init.connect(self._process_init, weak=False)
         signals.worker_process_shutdown.connect(self._process_shutdown, weak=False)
         signals.worker_ready.connect(self._ready, weak=False)
+        signals.worker_shutdown.connect(self._shutdown, weak=False)
 
     def _process_init(self, **_: Any) -> None:
         # a forked pool process must not share the parent's database connections
@@ -132,11 +181,18 @@ class CeleryQueue:
             self.pool = None
 
     def _ready(self, **_: Any) -> None:
-        ids = queued_ids(self.database)
-        for submission_id in ids:
-            self.enqueue(submission_id)
-        if ids:
-            log.info("re-sent %d queued submission(s) to the broker", len(ids))
+        self.sweep(everything=True)
+        threading.Thread(target=self._sweep_forever, name="grader-sweep", daemon=True).start()
+
+    def _sweep_forever(self) -> None:
+        while not self.sweeping.wait(self.sweep_interval):
+            try:
+                self.sweep()
+            except SQLAlchemyError:
+                log.exception("sweep for unsent submissions failed; trying again later")
+
+    def _shutdown(self, **_: Any) -> None:
+        self.sweeping.set()
 
 
 def celery_init_app(app: Any) -> Celery:

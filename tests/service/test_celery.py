@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
+import logging
 import os
 import re
 import signal
@@ -234,3 +235,26 @@ def test_worker_needs_a_broker(runner, monkeypatch):
     monkeypatch.delenv("GRADER_BROKER_URL", raising=False)
     result = runner("worker")
     assert result.exit_code == 1 and "GRADER_BROKER_URL" in result.output
+
+
+def test_an_upload_while_redis_is_down_is_kept_and_sent_by_the_sweep(
+    app, app_config, client, auth, fixture_file, workers, tmp_path, caplog
+):
+    from grader.app import create_app
+
+    worker = Worker(app, tmp_path / "worker.log", GRADER_BROKER_SWEEP_INTERVAL="1")
+    workers.append(worker.start())
+    # a web process whose broker is unreachable (nothing listens on port 1)
+    down = create_app({**app_config, "BROKER_URL": "redis://127.0.0.1:1/13"})
+    try:
+        with caplog.at_level(logging.WARNING, logger="grader.jobs.celery"):
+            sub_id = submit_file(
+                down.test_client(), auth, "chain-rule", fixture_file("chain-rule/correct.py")
+            )
+        assert "broker unreachable" in caplog.text and sub_id in caplog.text
+        # the worker was running before the upload: its periodic sweep sends it
+        body = wait_for(client, auth, sub_id, {"graded", "rejected", "error"}, 60, worker)
+        assert body["status"] == "graded" and body["score"] == 100.0, body
+        assert "sent 1 queued submission(s) to the broker" in worker.text()
+    finally:
+        down.extensions["grader"]["db"].dispose()
