@@ -50,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def init_extensions(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
-    from grader.api.ratelimit import RateLimiter
+    from grader.api.ratelimit import RateLimiter, storage_url
     from grader.jobs import make_queue
 
     database = Database(app.config["DATABASE_URL"])
@@ -60,7 +60,7 @@ def init_extensions(app: Flask) -> None:
         "db": database,
         "store": store,
         "queue": make_queue(app.config, database, store),
-        "limiter": RateLimiter(),
+        "limiter": RateLimiter(storage_url(app.config)),
         "csrf": csrf,
     }
 

@@ -112,6 +112,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Submissions one API token may create, as N/second|minute|hour.",
     ),
     Setting(
+        "RATE_LIMIT_STORAGE",
+        "GRADER_RATE_LIMIT_STORAGE",
+        None,
+        "Where rate limits are counted: memory:// (this process) or redis://host:6379/1 "
+        "(shared by every web process). Default: the broker when it is Redis, else memory://.",
+    ),
+    Setting(
         "PROXY_COUNT",
         "GRADER_PROXY_COUNT",
         0,
@@ -185,6 +192,14 @@ def load_config(
     if not config["STORAGE_DIR"]:
         config["STORAGE_DIR"] = str(instance_path / "uploads")
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    from grader.api.ratelimit import parse_rate
+
+    for s in SETTINGS:
+        if s.key.startswith("RATE_LIMIT_") and s.key != "RATE_LIMIT_STORAGE":
+            try:
+                parse_rate(config[s.key])
+            except ValueError as exc:
+                raise ValueError(f"{s.env}: {exc}") from exc
     return config
 
 
@@ -194,15 +209,3 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-def parse_rate(rate: str) -> tuple[int, float]:
-    """'20/minute' -> (20, 60.0). A count of 0 disables the limit."""
-    try:
-        count, _, unit = rate.partition("/")
-        seconds = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}[
-            unit.strip().rstrip("s") or "minute"
-        ]
-        return int(count), seconds
-    except (KeyError, ValueError) as exc:
-        raise ValueError(f"rate limit must look like '20/minute', got {rate!r}") from exc

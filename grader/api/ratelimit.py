@@ -1,17 +1,22 @@
-"""A small in-process sliding-window rate limiter (per client address, per token).
+"""Rate limits on submission creation (per client address, per API token), kept by
+the ``limits`` library: a moving window in this process by default, or in Redis
+(``GRADER_RATE_LIMIT_STORAGE``, and by default when the broker is Redis) so that
+every web process counts against the same limit.
 
-In-process is enough for the embedded service, which runs as one process; the
-limits are configuration (``GRADER_RATE_LIMIT_IP`` / ``GRADER_RATE_LIMIT_TOKEN``)."""
+A limit store that cannot be reached lets the submission through (logged): an
+outage of the limiter must not turn away students."""
 
 from __future__ import annotations
 
+import logging
 import math
-import threading
 import time
-from collections import deque
 
-from grader.config import parse_rate
+from limits import RateLimitItem, parse, storage, strategies
+
 from grader.errors import GraderError
+
+log = logging.getLogger(__name__)
 
 
 class RateLimited(GraderError):
@@ -23,37 +28,47 @@ class RateLimited(GraderError):
         self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
 
 
+def parse_rate(rate: str) -> RateLimitItem:
+    """'20/minute' (or '20 per minute', '3/hours'); a count of 0 disables the limit."""
+    try:
+        return parse(rate)
+    except ValueError as exc:
+        raise ValueError(f"rate limit must look like '20/minute', got {rate!r}") from exc
+
+
+def storage_url(config: dict) -> str:
+    """GRADER_RATE_LIMIT_STORAGE, else the broker when it is Redis, else this process."""
+    broker = config.get("BROKER_URL") or ""
+    return config.get("RATE_LIMIT_STORAGE") or (
+        broker if broker.startswith(("redis://", "rediss://")) else "memory://"
+    )
+
+
 class RateLimiter:
-    def __init__(self, clock=time.monotonic) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._clock = clock
+    def __init__(self, url: str = "memory://") -> None:
+        options = {} if url.startswith("memory://") else {"socket_timeout": 2}
+        self._storage = storage.storage_from_string(url, **options)
+        self._window = strategies.MovingWindowRateLimiter(self._storage)
 
     def hit(self, key: str, rate: str) -> None:
-        """Count one event for ``key``; raise RateLimited if it exceeds ``rate`` ("20/minute")."""
-        limit, window = parse_rate(rate)
-        if limit <= 0:
+        """Count one event for ``key``; raise RateLimited if it exceeds ``rate``."""
+        item = parse_rate(rate)
+        if item.amount <= 0:
             return
-        now = self._clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            if len(hits) >= limit:
-                retry = hits[0] + window - now
-                raise RateLimited(
-                    f"Too many submissions: at most {rate.replace('/', ' per ')}. "
-                    f"Try again in {max(1, math.ceil(retry))} s.",
-                    retry,
-                )
-            hits.append(now)
-            if len(self._hits) > 10000:
-                self._forget(now, window)
-
-    def _forget(self, now: float, window: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - window]:
-            del self._hits[key]
+        try:
+            if self._window.hit(item, "grader", key):
+                return
+            reset = self._window.get_window_stats(item, "grader", key).reset_time
+        except Exception as exc:  # noqa: BLE001 - any storage failure: fail open, loudly
+            log.warning("rate limit store unreachable (%s): %s not limited", exc, key)
+            return
+        retry = max(1, math.ceil(reset - time.time()))
+        unit = item.GRANULARITY.name
+        per = unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+        raise RateLimited(
+            f"Too many submissions: at most {item.amount} per {per}. Try again in {retry} s.",
+            retry,
+        )
 
     def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
+        self._storage.reset()

@@ -11,10 +11,12 @@ unless GRADER_TEST_REQUIRE_POSTGRES=1, where they fail.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +32,7 @@ from grader.service import accept_submission, sync_bundled
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
 SUBMISSIONS = ROOT / "submissions"
+REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN_URL = os.environ.get(
     "GRADER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -361,3 +364,27 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path / "live-instance", database_url)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - no server, no auth, wrong URL
+        reason = f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}: {exc}"
+        if os.environ.get("GRADER_TEST_REQUIRE_REDIS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    lock_path = Path(tempfile.gettempdir()) / f"grader-test-redis-{db}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client.flushdb()
+        try:
+            yield REDIS_URL
+        finally:
+            client.flushdb()
+            client.close()

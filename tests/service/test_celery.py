@@ -10,7 +10,6 @@ are skipped, unless GRADER_TEST_REQUIRE_REDIS=1, where they fail.
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import logging
 import os
@@ -18,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,34 +30,9 @@ from tests.service.conftest import ASSIGNMENTS, submit_file
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 #: short, so that the job of a killed worker comes back within the test (a job may
 #: run for 80 % of it: 16 s, the slow submission below takes about 8 s)
 VISIBILITY_TIMEOUT = 20
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        client.ping()
-    except Exception as exc:  # noqa: BLE001 - no server, no auth, wrong URL
-        reason = f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}: {exc}"
-        if os.environ.get("GRADER_TEST_REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    db = client.connection_pool.connection_kwargs.get("db", 0)
-    lock_path = Path(tempfile.gettempdir()) / f"grader-test-redis-{db}.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client.flushdb()
-        try:
-            yield REDIS_URL
-        finally:
-            client.flushdb()
-            client.close()
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import SETTINGS, load_config, normalise_database_url, parse_rate
+from grader.api.ratelimit import parse_rate, storage_url
+from grader.config import SETTINGS, load_config, normalise_database_url
 from grader.storage import BlobStore
 
 
@@ -38,6 +39,8 @@ def test_bad_values_are_named(tmp_path):
         load_config(tmp_path, environ={"GRADER_WORKERS": "many"})
     with pytest.raises(ValueError, match="20/minute"):
         parse_rate("lots")
+    with pytest.raises(ValueError, match="GRADER_RATE_LIMIT_IP.*20/minute"):
+        load_config(tmp_path, environ={"GRADER_RATE_LIMIT_IP": "lots"})
 
 
 def test_every_setting_is_documented():
@@ -48,8 +51,13 @@ def test_every_setting_is_documented():
 
 
 def test_rates_and_urls():
-    assert parse_rate("20/minute") == (20, 60.0)
-    assert parse_rate("3/hours") == (3, 3600.0)
+    assert (parse_rate("20/minute").amount, parse_rate("20/minute").get_expiry()) == (20, 60)
+    assert (parse_rate("3/hours").amount, parse_rate("3/hours").get_expiry()) == (3, 3600)
+    assert parse_rate("0/minute").amount == 0  # disabled
+    assert storage_url({}) == "memory://"
+    assert storage_url({"BROKER_URL": "redis://r:6379/0"}) == "redis://r:6379/0"
+    assert storage_url({"BROKER_URL": "amqp://q", "RATE_LIMIT_STORAGE": ""}) == "memory://"
+    assert storage_url({"RATE_LIMIT_STORAGE": "redis://r/1"}) == "redis://r/1"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert normalise_database_url("postgresql://a/b") == "postgresql+psycopg://a/b"
 
