@@ -59,10 +59,6 @@ def grade(
         outcome = read_outcome(raw, task["id"], n_calls, limits)
         try:
             results.append(check.evaluate(state, outcome, ctx))
-            if check.kind == "convergence" and not outcome.failure:  # for grader.plots
-                results[-1].details["trained"] = [
-                    None if c.error else c.value for c in outcome.calls
-                ]
         except Exception:
             log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
             results.append(

@@ -3,8 +3,10 @@
 For every convergence check that returned trained parameters:
 
 * ``<check>-loss.png``: the training loss of the student's run next to the
-  reference's on the same data (for a ``train()`` that returns only its final
-  parameters, the student's final loss is a point at the last epoch);
+  reference's on the same data. A ``train()`` returns only its final
+  parameters: its curve comes from the check's ``curve_epochs`` (the first seed
+  trained again for fewer epochs, inside the sandbox); without them, and for
+  the other seeds, the student's final loss is a point at the last epoch;
 * ``<check>-boundary.png``: for two-dimensional inputs (circles, XOR), the
   decision boundary of the student's trained network over the data, computed
   with the reference forward pass.
@@ -42,13 +44,15 @@ def render_plots(assignment, result) -> dict[str, bytes]:
     for check in assignment.checks:
         if check.kind != "convergence" or check.name not in by_name:
             continue
-        trained = by_name[check.name].details.get("trained")
+        details = by_name[check.name].details
+        trained = details.get("trained")
         if not trained or all(_student_run(check, value)[0] is None for value in trained):
             continue  # the student's training returned nothing: no plot of the reference alone
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                plots.update(_check_plots(assignment.reference, check, trained))
+                curve = details.get("curve") or []
+                plots.update(_check_plots(assignment.reference, check, trained, curve))
         except Exception:  # noqa: BLE001 - a plot must never cost a result
             log.exception("plots of %s for %s failed", check.name, assignment.slug)
     return plots
@@ -165,18 +169,31 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _check_plots(reference, check, trained: list) -> dict[str, bytes]:
+def _check_plots(reference, check, trained: list, curve: list) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     seeds = check.seeds[: len(trained)]
     data = [datasets.make(check.dataset, seed) for seed in seeds]
     runs = [_student_run(check, value) for value in trained]
     loss = _loss_function(reference, check)
     if loss is not None:
-        out[f"{check.name}-loss.png"] = _loss_plot(reference, check, seeds, data, runs, loss)
+        curves = _with_curve(check, runs, curve)
+        out[f"{check.name}-loss.png"] = _loss_plot(reference, check, seeds, data, curves, loss)
     predict = _output_function(reference, check)
     if predict is not None and data and data[0][0].shape[1] == 2 and any(r[0] for r in runs):
         out[f"{check.name}-boundary.png"] = _boundary_plot(check, seeds, data, runs, predict)
     return out
+
+
+def _with_curve(check, runs: list, curve: list) -> list:
+    """The first seed's snapshots from the shorter trainings of ``curve_epochs``."""
+    if not runs or runs[0][0] is None or runs[0][1] or check.driver != "call":
+        return runs
+    points = [(e, p) for e, p in ((e, _params(v)) for e, v in curve if isinstance(e, int)) if p]
+    if not points:
+        return runs
+    total = int(check.spec.get("kwargs", {}).get(check.spec.get("epochs_arg", "num_epochs"), 0))
+    steps = [e for e, _ in points] + [total]
+    return [(runs[0][0], [p for _, p in points] + [runs[0][0]], steps), *runs[1:]]
 
 
 def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
@@ -184,7 +201,8 @@ def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
     ax = fig.add_subplot()
     every = max(1, int(check.spec.get("iterations", 0)) // 30) if check.driver == "momentum" else 1
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
-    for i, (seed, (X, Y), (final, snaps)) in enumerate(zip(seeds, data, runs, strict=True)):
+    for i, (seed, (X, Y), run) in enumerate(zip(seeds, data, runs, strict=True)):
+        final, snaps = run[0], run[1]
         colour = colours[i % len(colours)]
         xs, ys = _reference_curve(reference, check, X, Y, seed, loss)
         if xs:
@@ -192,7 +210,11 @@ def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
                 xs, ys, color=colour, linestyle="--", alpha=0.7, label=f"reference, seed {seed}"
             )
         if snaps:
-            steps = [min(k * every, int(check.spec["iterations"])) for k in range(len(snaps))]
+            steps = (
+                run[2]
+                if len(run) > 2
+                else [min(k * every, int(check.spec["iterations"])) for k in range(len(snaps))]
+            )
             ax.plot(
                 steps, [loss(p, X, Y) for p in snaps], color=colour, label=f"yours, seed {seed}"
             )

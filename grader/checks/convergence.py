@@ -40,6 +40,7 @@ class ConvergenceCheck(Check):
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
         self.param_shapes = spec.get("param_shapes")
+        self.curve_epochs = _curve_epochs(spec, self.driver, source)
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
@@ -67,6 +68,14 @@ class ConvergenceCheck(Check):
                         "args": [codec.encode(X), codec.encode(Y)],
                         "kwargs": kwargs,
                     }
+                )
+            # the loss curve of the plots: the first seed trained again for fewer epochs
+            # (training is deterministic given its seed); never scored
+            epochs_arg = self.spec.get("epochs_arg", "num_epochs")
+            for epochs in self.curve_epochs:
+                first = calls[0]
+                calls.append(
+                    {**first, "kwargs": {**first["kwargs"], epochs_arg: codec.encode(epochs)}}
                 )
             task = {"driver": "call", "calls": calls}
         else:
@@ -96,7 +105,8 @@ class ConvergenceCheck(Check):
         what = self.function or "update_velocity / update_params"
         runs, problems = [], []
         shapes = state["shapes"]
-        for seed, (X, Y), call in zip(self.seeds, state["data"], outcome.calls, strict=True):
+        scored = outcome.calls[: len(self.seeds)]
+        for seed, (X, Y), call in zip(self.seeds, state["data"], scored, strict=True):
             if call.error:
                 problems.append(explain_error(self.function or "training", call.error, ctx))
                 runs.append({"seed": seed, "accuracy": None})
@@ -143,7 +153,41 @@ class ConvergenceCheck(Check):
             )
             if problems:
                 message += "; " + problems[0]
-        return self.result(passed, message, fraction=converged / len(runs), runs=runs)
+        curve = [
+            [epochs, call.value]
+            for epochs, call in zip(
+                self.curve_epochs, outcome.calls[len(self.seeds) :], strict=False
+            )
+            if not call.error
+        ]
+        return self.result(
+            passed,
+            message,
+            fraction=converged / len(runs),
+            runs=runs,
+            trained=[None if c.error else c.value for c in scored],  # for grader.plots
+            curve=curve,
+        )
+
+
+def _curve_epochs(spec: dict, driver: str, source: str) -> list[int]:
+    """Optional ``curve_epochs``: shorter trainings of the first seed, for the loss plot."""
+    epochs = spec.get("curve_epochs", [])
+    if not epochs:
+        return []
+    total = spec.get("kwargs", {}).get(spec.get("epochs_arg", "num_epochs"))
+    if (
+        driver != "call"
+        or not isinstance(epochs, list)
+        or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in epochs)
+        or (isinstance(total, int) and any(e >= total for e in epochs))
+    ):
+        raise AssignmentError(
+            f"{source}: curve_epochs must be a list of epoch counts below the training's "
+            "own, for driver 'call'",
+            field="curve_epochs",
+        )
+    return sorted(set(epochs))
 
 
 def _growth_hint(params: list, shapes: list, n_samples: int) -> str:
