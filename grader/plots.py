@@ -67,15 +67,25 @@ def _params(value: Any) -> list[np.ndarray] | None:
     return None
 
 
+def _like(params: list[np.ndarray] | None, shapes: Any) -> list[np.ndarray] | None:
+    """``params`` if its shapes are ``shapes`` (nothing else is drawn), else None."""
+    if params is None or shapes is None:
+        return params
+    if [list(p.shape) for p in params] != [list(s) for s in shapes]:
+        return None
+    return params
+
+
 def _student_run(check, value: Any) -> tuple[list[np.ndarray] | None, list[list[np.ndarray]]]:
-    """(final parameters, trajectory of snapshots) from what the sandbox returned."""
+    """(final parameters, trajectory of snapshots) from what the sandbox returned; what has
+    not the expected shapes is left out."""
     if check.driver == "momentum" and isinstance(value, list) and len(value) == 2:
         final = _params(value[0])
-        snaps = (
-            [p for p in (_params(s) for s in value[1]) if p] if isinstance(value[1], list) else []
-        )
-        return final, snaps
-    return _params(value), []
+        if final is None or not isinstance(value[1], list):
+            return final, []
+        shapes = [p.shape for p in final]
+        return final, [p for p in (_like(_params(s), shapes) for s in value[1]) if p]
+    return _like(_params(value), check.param_shapes), []
 
 
 def _loss_function(reference, check):
@@ -188,7 +198,12 @@ def _with_curve(check, runs: list, curve: list) -> list:
     """The first seed's snapshots from the shorter trainings of ``curve_epochs``."""
     if not runs or runs[0][0] is None or runs[0][1] or check.driver != "call":
         return runs
-    points = [(e, p) for e, p in ((e, _params(v)) for e, v in curve if isinstance(e, int)) if p]
+    shapes = [p.shape for p in runs[0][0]]
+    points = [
+        (e, p)
+        for e, p in ((e, _like(_params(v), shapes)) for e, v in curve if isinstance(e, int))
+        if p
+    ]
     if not points:
         return runs
     total = int(check.spec.get("kwargs", {}).get(check.spec.get("epochs_arg", "num_epochs"), 0))

@@ -68,3 +68,12 @@ def test_bad_curve_epochs_are_named(change: dict) -> None:
     with pytest.raises(AssignmentError) as info:
         ConvergenceCheck(spec, dims=[], source="assignment.toml")
     assert info.value.field == "curve_epochs"
+
+
+def test_snapshots_of_other_shapes_are_not_drawn() -> None:
+    final = [np.zeros(s) for s in CHECK.param_shapes]
+    odd = [np.zeros((2, 10**5)), np.zeros((1, 5)), np.zeros((5, 1)), np.zeros((1, 1))]
+    assert _student_run(CHECK, odd) == (None, [])
+    runs = [_student_run(CHECK, final)]
+    first = _with_curve(CHECK, runs, [[10, odd], [100, final]])[0]
+    assert first[2] == [100, 10000] and len(first[1]) == 2
