@@ -159,6 +159,13 @@ STYLES = [
     ),
     (
         "xor-mlp",
+        "correct_loops.py",
+        "delta2 = (yhat - y) * sigmoid_derivative(yhat)",
+        "delta2 = 0.5 * np.sum((yhat - y) ** 2) * sigmoid_derivative(yhat)",
+        "backward/sample_loss_value_not_derivative",
+    ),
+    (
+        "xor-mlp",
         "correct_matrix.py",
         "np.multiply(layer3 - Y,",
         "np.multiply(Y - layer3,",

@@ -86,6 +86,26 @@ def loss_value_not_derivative(ref, X, Y, W1, b1, W2, b2):
 
 @mutation(
     "backward",
+    "the reference starting from each sample's loss value instead of Yhat - Y",
+    explanation="the backward pass multiplies by the value of each sample's loss "
+    "0.5 * sum((yhat - y) ** 2) instead of its derivative dL/dyhat = yhat - y",
+    fix="start the backward pass from yhat - y, not from the sample's loss",
+)
+def sample_loss_value_not_derivative(ref, X, Y, W1, b1, W2, b2):
+    return _backward(
+        ref,
+        X,
+        Y,
+        W1,
+        b1,
+        W2,
+        b2,
+        output_error=lambda Yhat, Y: 0.5 * np.sum((Yhat - Y) ** 2, axis=1, keepdims=True),
+    )
+
+
+@mutation(
+    "backward",
     "the reference returning the deltas in place of the weight gradients",
     explanation="the layer errors delta1 and delta2 are returned instead of the weight "
     "gradients X^T . delta1 and H^T . delta2",
