@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -27,7 +28,11 @@ class BlobStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.is_file():
-            return digest
+            try:
+                os.utime(target)  # in use again: young for the garbage collector
+                return digest
+            except FileNotFoundError:
+                pass  # collected just now: write it again
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
@@ -46,3 +51,17 @@ class BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def files(self) -> Iterator[tuple[str | None, Path]]:
+        """Every file kept here: (digest, path) for a blob, (None, path) for the leftover
+        temporary file of a write that was interrupted."""
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir() or len(folder.name) != 2:
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.name.startswith(".tmp-"):
+                    yield None, path
+                elif _SHA256.match(path.name) and path.name.startswith(folder.name):
+                    yield path.name, path

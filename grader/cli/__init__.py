@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "submissions": "grader.cli.admin:submissions_group",
     "regrade": "grader.cli.admin:regrade_command",
     "export": "grader.cli.admin:export_command",
+    "storage": "grader.cli.storage:storage_group",
     "worker": "grader.cli.worker:worker_command",
 }
 
