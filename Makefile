@@ -33,9 +33,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# --no-warn-conflicts: the student environment is separate from .venv, which pip's check compares it with
 $(SANDBOX_ENV)/.installed: Makefile grader/sandbox/seccomp_policy.py
 	rm -rf $(SANDBOX_ENV)
-	$(PY) -m pip install -q --target $(SANDBOX_ENV) --only-binary=:all: \
+	$(PY) -m pip install -q --no-warn-conflicts --target $(SANDBOX_ENV) --only-binary=:all: \
 	  --python-version $$($(SANDBOX_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
 	  $(STUDENT_PACKAGES)
 	MPLCONFIGDIR=$(SANDBOX_ENV)/mplconfig MPLBACKEND=Agg $(SANDBOX_PYTHON) -I -S -c \
