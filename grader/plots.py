@@ -143,13 +143,13 @@ def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[float], l
     if not callable(train):
         return [], []
     kwargs = dict(check.spec.get("kwargs", {}))
-    total = int(kwargs.get("num_epochs", 0)) or None
+    total = check.total_epochs
     seed_arg = check.spec.get("seed_arg", "seed")
     xs, ys = [], []
     for epochs in EPOCH_GRID:
         if total is None or epochs > total:
             break
-        params = _params(list(train(X, Y, **{**kwargs, "num_epochs": epochs, seed_arg: seed})))
+        params = _params(list(train(X, Y, **{**kwargs, check.epochs_arg: epochs, seed_arg: seed})))
         if params:
             xs.append(epochs)
             ys.append(loss(params, X, Y))
@@ -194,30 +194,38 @@ def _check_plots(reference, check, trained: list, curve: list) -> dict[str, byte
     return out
 
 
-def _with_curve(check, runs: list, curve: list) -> list:
-    """The first seed's snapshots from the shorter trainings of ``curve_epochs``."""
-    if not runs or runs[0][0] is None or runs[0][1] or check.driver != "call":
-        return runs
-    shapes = [p.shape for p in runs[0][0]]
+def _with_curve(check, runs: list, curve: list) -> list[tuple[Any, list, list[int]]]:
+    """(final, snapshots, their steps) per run. A momentum loop's snapshots are every
+    ``iterations // 30`` steps; a ``train()`` has snapshots only for the first seed, from
+    the shorter trainings of ``curve_epochs``, ending with its final parameters."""
+    if check.driver == "momentum":
+        iterations = int(check.spec["iterations"])
+        every = max(1, iterations // 30)
+        return [
+            (final, snaps, [min(k * every, iterations) for k in range(len(snaps))])
+            for final, snaps in runs
+        ]
+    out = [(final, [], []) for final, _ in runs]
+    if not runs or runs[0][0] is None:
+        return out
+    final = runs[0][0]
+    shapes = [p.shape for p in final]
     points = [
         (e, p)
         for e, p in ((e, _like(_params(v), shapes)) for e, v in curve if isinstance(e, int))
         if p
     ]
-    if not points:
-        return runs
-    total = int(check.spec.get("kwargs", {}).get(check.spec.get("epochs_arg", "num_epochs"), 0))
-    steps = [e for e, _ in points] + [total]
-    return [(runs[0][0], [p for _, p in points] + [runs[0][0]], steps), *runs[1:]]
+    if points:
+        steps = [e for e, _ in points] + [check.total_epochs or 0]
+        out[0] = (final, [p for _, p in points] + [final], steps)
+    return out
 
 
 def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
     fig = _figure(6.4, 4.0)
     ax = fig.add_subplot()
-    every = max(1, int(check.spec.get("iterations", 0)) // 30) if check.driver == "momentum" else 1
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
-    for i, (seed, (X, Y), run) in enumerate(zip(seeds, data, runs, strict=True)):
-        final, snaps = run[0], run[1]
+    for i, (seed, (X, Y), (final, snaps, steps)) in enumerate(zip(seeds, data, runs, strict=True)):
         colour = colours[i % len(colours)]
         xs, ys = _reference_curve(reference, check, X, Y, seed, loss)
         if xs:
@@ -225,11 +233,6 @@ def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
                 xs, ys, color=colour, linestyle="--", alpha=0.7, label=f"reference, seed {seed}"
             )
         if snaps:
-            steps = (
-                run[2]
-                if len(run) > 2
-                else [min(k * every, int(check.spec["iterations"])) for k in range(len(snaps))]
-            )
             ax.plot(
                 steps, [loss(p, X, Y) for p in snaps], color=colour, label=f"yours, seed {seed}"
             )

@@ -40,7 +40,12 @@ class ConvergenceCheck(Check):
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
         self.param_shapes = spec.get("param_shapes")
-        self.curve_epochs = _curve_epochs(spec, self.driver, source)
+        self.epochs_arg = spec.get("epochs_arg", "num_epochs")
+        total = spec.get("kwargs", {}).get(self.epochs_arg)
+        #: the epochs of the scored training (driver "call"); None when kwargs do not say
+        number = isinstance(total, int | float) and not isinstance(total, bool)
+        self.total_epochs = int(total) if number and total > 0 else None
+        self.curve_epochs = _curve_epochs(spec, self.driver, self.total_epochs, source)
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
@@ -71,12 +76,10 @@ class ConvergenceCheck(Check):
                 )
             # the loss curve of the plots: the first seed trained again for fewer epochs
             # (training is deterministic given its seed); never scored
-            epochs_arg = self.spec.get("epochs_arg", "num_epochs")
+            first = calls[0]
             for epochs in self.curve_epochs:
-                first = calls[0]
-                calls.append(
-                    {**first, "kwargs": {**first["kwargs"], epochs_arg: codec.encode(epochs)}}
-                )
+                kwargs = {**first["kwargs"], self.epochs_arg: codec.encode(epochs)}
+                calls.append({**first, "kwargs": kwargs})
             task = {"driver": "call", "calls": calls}
         else:
             init = getattr(ctx.reference, self.spec["init"])
@@ -156,7 +159,7 @@ class ConvergenceCheck(Check):
         curve = [
             [epochs, call.value]
             for epochs, call in zip(
-                self.curve_epochs, outcome.calls[len(self.seeds) :], strict=False
+                self.curve_epochs, outcome.calls[len(self.seeds) :], strict=True
             )
             if not call.error
         ]
@@ -170,17 +173,16 @@ class ConvergenceCheck(Check):
         )
 
 
-def _curve_epochs(spec: dict, driver: str, source: str) -> list[int]:
+def _curve_epochs(spec: dict, driver: str, total: int | None, source: str) -> list[int]:
     """Optional ``curve_epochs``: shorter trainings of the first seed, for the loss plot."""
     epochs = spec.get("curve_epochs", [])
     if not epochs:
         return []
-    total = spec.get("kwargs", {}).get(spec.get("epochs_arg", "num_epochs"))
     if (
         driver != "call"
         or not isinstance(epochs, list)
         or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in epochs)
-        or (isinstance(total, int) and any(e >= total for e in epochs))
+        or (total is not None and any(e >= total for e in epochs))
     ):
         raise AssignmentError(
             f"{source}: curve_epochs must be a list of epoch counts below the training's "
