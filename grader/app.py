@@ -50,8 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def init_extensions(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
-    from grader.api.ratelimit import RateLimiter, storage_url
     from grader.jobs import make_queue
+    from grader.ratelimit import RateLimiter, storage_url
 
     database = Database(app.config["DATABASE_URL"])
     store = BlobStore(app.config["STORAGE_DIR"])

@@ -192,7 +192,7 @@ def load_config(
     if not config["STORAGE_DIR"]:
         config["STORAGE_DIR"] = str(instance_path / "uploads")
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
-    from grader.api.ratelimit import parse_rate
+    from grader.ratelimit import parse_rate
 
     for s in SETTINGS:
         if s.key.startswith("RATE_LIMIT_") and s.key != "RATE_LIMIT_STORAGE":

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.api.ratelimit import parse_rate, storage_url
 from grader.config import SETTINGS, load_config, normalise_database_url
+from grader.ratelimit import parse_rate, storage_url
 from grader.storage import BlobStore
 
 

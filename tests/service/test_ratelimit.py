@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from grader.api.ratelimit import RateLimited, RateLimiter
+from grader.ratelimit import RateLimited, RateLimiter
 from tests.service.conftest import submit_file
 
 
@@ -38,7 +38,7 @@ def test_in_process_limits_are_per_process():
 
 def test_an_unreachable_store_fails_open(caplog):
     limiter = RateLimiter("redis://127.0.0.1:1/0")
-    with caplog.at_level(logging.WARNING, logger="grader.api.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="grader.ratelimit"):
         for _ in range(3):
             limiter.hit("ip:a", "1/minute")
     assert "rate limit store unreachable" in caplog.text
