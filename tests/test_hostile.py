@@ -17,10 +17,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from grader.sandbox.limits import Limits
+from grader.sandbox.runner import START_CPU_SECONDS
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -38,6 +42,38 @@ class Attack:
     details: bool = True  # also show the run log (the student's output) in the JSON
     shows_marker: bool = False  # the attack reports its loot/marker through feedback
     never_in_output: tuple[str, ...] = field(default_factory=tuple)
+    #: asserts the bounds that must hold on the report the attack prints after its MARKER
+    bounds: Callable[[dict], None] | None = None
+
+
+LIMITS = Limits()
+MIB = 1024 * 1024
+
+
+def within_process_limits(report: dict) -> None:
+    """Every process of the run is under the run's limits and its seccomp filter, and no
+    more processes or memory than the limits could be had from any of them."""
+    assert report["processes"], report
+    for proc in report["processes"]:
+        assert proc["Seccomp"] == "2" and proc["NoNewPrivs"] == "1", proc
+        assert proc["Max address space"] != "unlimited", proc
+        assert int(proc["Max address space"]) <= LIMITS.memory_mb * MIB, proc
+        assert proc["Max cpu time"] != "unlimited", proc
+        assert int(proc["Max cpu time"]) <= LIMITS.cpu_seconds + START_CPU_SECONDS, proc
+        # unprivileged, the limit counts the grader's own processes too (a handful)
+        assert int(proc["Max processes"]) <= LIMITS.processes + 16, proc
+    assert not report["pid1_mem_writable"], "another process's memory was writable"
+    assert report["forked"] < LIMITS.processes, report
+    assert report["touched_mb"] <= LIMITS.memory_mb, report
+
+
+def within_memory_filesystems(report: dict) -> None:
+    """Writable mounts are size-bounded; memory outside RLIMIT_AS cannot be held."""
+    assert report["/dev/shm"] <= LIMITS.shm_mb, report
+    assert report["/tmp"] <= LIMITS.tmp_mb, report
+    assert report["/dev"] == 0, report
+    for way in ("memfd", "sysv_shm", "sysv_queue", "posix_queue"):
+        assert report[way] == 0, report
 
 
 BACKWARD = ("backward", "backward-numerical", "xor-converges")
@@ -86,6 +122,16 @@ ATTACKS = {
     ),
     "signals_ignored": Attack(must_fail=BACKWARD, slow=True, max_seconds=150),
     "output_flood": Attack(must_pass=("loss",), slow=True, max_seconds=150),
+    "escape_limits_from_pid1": Attack(
+        must_fail=BACKWARD, must_pass=("sigmoid",), shows_marker=True, bounds=within_process_limits
+    ),
+    "fill_memory_filesystems": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid",),
+        shows_marker=True,
+        bounds=within_memory_filesystems,
+    ),
+    "daemon_clears_deathsig": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), max_seconds=90),
     "disk_fill": Attack(
         must_fail=BACKWARD,
         must_pass=("sigmoid",),
@@ -152,10 +198,25 @@ def shadow_line() -> str | None:
     return first if len(first.split(":")[1]) > 1 else first
 
 
-def grade(slug: str, path: Path, *, details: bool, env: dict | None = None):
-    argv = [sys.executable, "-m", "grader", "grade", slug, str(path), "--json"]
-    if details:
-        argv.append("--details")
+USERS = ("root", "unprivileged")
+
+
+def grade_argv(slug: str, path: Path, *, details: bool, user: str = "root") -> list[str]:
+    """The CLI, or as an unprivileged user (as in the container) when we are root."""
+    if user == "unprivileged" and os.geteuid() == 0:
+        argv = [sys.executable, str(REPO / "tests" / "unprivileged.py"), slug, str(path)]
+    else:
+        argv = [sys.executable, "-m", "grader", "grade", slug, str(path), "--json"]
+    return argv + (["--details"] if details else [])
+
+
+def skip_unless_user(user: str) -> None:
+    if user == "root" and os.geteuid() != 0:
+        pytest.skip("grading as root needs root")
+
+
+def grade(slug: str, path: Path, *, details: bool, env: dict | None = None, user: str = "root"):
+    argv = grade_argv(slug, path, details=details, user=user)
     environment = dict(os.environ, GRADER_SECRET_KEY=SECRET, GRADER_HOSTILE_TOKEN=SECRET)
     environment.pop("GRADER_SANDBOX", None)
     environment.update(env or {})
@@ -185,12 +246,23 @@ def other_submission():
 
 def _params():
     for name, attack in ATTACKS.items():
-        marks = [pytest.mark.slow] if attack.slow else []
-        yield pytest.param(name, attack, id=name, marks=marks)
+        for user in USERS:
+            marks = [pytest.mark.slow] if attack.slow else []
+            yield pytest.param(name, attack, user, id=f"{name}-{user}", marks=marks)
 
 
-@pytest.mark.parametrize(("name", "attack"), list(_params()))
-def test_hostile_submission(name, attack, sandbox_available, other_submission):
+def reported(marker: str, stdout: str) -> dict:
+    """The JSON report an attack printed after its marker (in the run log of --details)."""
+    result = json.loads(stdout)
+    for line in result["log"]["stdout"].splitlines():
+        if line.startswith(marker + " {"):
+            return json.loads(line[len(marker) + 1 :])
+    raise AssertionError(f"no report from the attack: {result['log']['stdout'][-1000:]}")
+
+
+@pytest.mark.parametrize(("name", "attack", "user"), list(_params()))
+def test_hostile_submission(name, attack, user, sandbox_available, other_submission):
+    skip_unless_user(user)
     path = HOSTILE / f"{name}.py"
     source = path.read_text()
     marker = marker_of(path)
@@ -199,7 +271,7 @@ def test_hostile_submission(name, attack, sandbox_available, other_submission):
         stale.unlink()
     sentinel = subprocess.Popen(["sleep", "300"])
     try:
-        proc, seconds = grade(attack.slug, path, details=attack.details)
+        proc, seconds = grade(attack.slug, path, details=attack.details, user=user)
         sentinel_alive = sentinel.poll() is None
     finally:
         sentinel.kill()
@@ -245,6 +317,8 @@ def test_hostile_submission(name, attack, sandbox_available, other_submission):
         assert text not in output, text
     if attack.shows_marker:
         assert marker in proc.stdout, "the attack did not run (its report is missing)"
+    if attack.bounds:
+        attack.bounds(reported(marker, proc.stdout))
 
     # The host is unaffected and the run stayed within its limits.
     assert sentinel_alive, "a process outside the sandbox was killed"
@@ -277,6 +351,29 @@ def test_daemon_cannot_act_later(sandbox_available):
     time.sleep(9)
     assert not alive_with(marker)
     assert not list(Path(tempfile.gettempdir()).glob(f"{marker}*"))
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_nothing_outlives_a_killed_grader(user, sandbox_available):
+    """The grader is killed mid-run (SIGKILL: no clean-up of its own runs). The run dies with
+    it, a daemon that tried to clear its parent-death signal too, as root or not."""
+    skip_unless_user(user)
+    path = HOSTILE / "daemon_clears_deathsig.py"
+    marker = marker_of(path)
+    argv = grade_argv("xor-mlp", path, details=False, user=user)
+    grader = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not alive_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert alive_with(marker), "the daemon never started"
+    finally:
+        grader.kill()
+        grader.wait()
+    deadline = time.monotonic() + 5
+    while alive_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive_with(marker), "processes of the run outlived the grader"
 
 
 def test_pickle_payload_never_runs(sandbox_available):

@@ -9,6 +9,7 @@ import sys
 import click
 
 from grader.cli.grading import assignments_command, grade_command, validate_command
+from grader.errors import SandboxUnavailable
 
 #: commands whose modules pull in the database layer: imported only when used, so
 #: that `grader grade` starts fast
@@ -57,6 +58,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except SandboxUnavailable as exc:  # a set-up problem of this machine, not a bug
+        click.echo(f"grader: the sandbox cannot run here: {exc.message}", err=True)
+        sys.exit(1)
     except click.Abort:
         click.echo("Aborted!", err=True)
         sys.exit(1)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from grader.errors import SandboxUnavailable
+from grader.sandbox.access import sandbox_readable_env
 from grader.sandbox.limits import Limits
 
 log = logging.getLogger(__name__)
@@ -84,12 +85,22 @@ class BubblewrapBackend:
             "--die-with-parent",
             "--new-session",
             "--disable-userns",
+            # the harness is pid 1: no process of bwrap's inside the sandbox (it would be
+            # outside the limits the harness sets), and the run ends when the harness does
+            "--as-pid-1",
             "--hostname",
             "sandbox",
             *_system_dirs(),
             "--proc",
             "/proc",
+            # every writable mount is a size-bounded tmpfs; /dev itself is read-only
             "--dev",
+            "/dev",
+            "--size",
+            str(limits.shm_mb * 1024 * 1024),
+            "--tmpfs",
+            "/dev/shm",
+            "--remount-ro",
             "/dev",
             "--size",
             str(limits.tmp_mb * 1024 * 1024),
@@ -184,6 +195,12 @@ def make_backend(name: str | None = None):
             "(or point GRADER_SANDBOX_ENV at a folder with numpy, matplotlib and scikit-learn)"
         )
     if name == "bubblewrap":
+        try:
+            env = sandbox_readable_env(env)
+        except OSError as exc:
+            raise SandboxUnavailable(
+                f"the sandbox's user cannot read the student environment {env}: {exc}"
+            ) from exc
         return BubblewrapBackend(python, env)
     if name == "process":
         log.warning(ProcessBackend.warning)

@@ -271,7 +271,10 @@ def apply_limits(limits):
     """Soft and hard limits alike, before any student code runs, so none can be raised.
     (The CPU limit counts on top of what the harness's own imports used.)"""
     for name, value in limits.items():
-        resource.setrlimit(getattr(resource, name), (value, value))
+        which = getattr(resource, name)
+        hard = resource.getrlimit(which)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (value, value))
 
 
 def main():

@@ -26,6 +26,8 @@ class Limits:
     file_mb: int = 8
     #: size of the private, memory-backed /tmp in MiB
     tmp_mb: int = 32
+    #: size of the private, memory-backed /dev/shm in MiB (POSIX shared memory, semaphores)
+    shm_mb: int = 16
     #: printed output kept for feedback, per stream, in KiB (the rest is discarded)
     output_kb: int = 64
     #: raw results the sandbox may send back, in MiB (the run is killed past it)
@@ -43,6 +45,16 @@ class Limits:
                 )
             changes[key] = value
         return replace(self, **changes)
+
+    def start_limits(self) -> tuple:
+        """The limits a sandbox is started with (a warm one before its job is known):
+        a job may run in an already started sandbox only if these are the same."""
+        return (self.memory_mb, self.processes, self.file_mb, self.tmp_mb, self.shm_mb)
+
+    def memory_bound_mb(self) -> int:
+        """Most memory one run can hold: every process's address space and the
+        memory-backed file systems it can write."""
+        return self.processes * self.memory_mb + self.tmp_mb + self.shm_mb
 
     def to_dict(self) -> dict:
         return asdict(self)

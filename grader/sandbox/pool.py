@@ -43,7 +43,7 @@ class WarmPool:
 
     def take(self, limits: Limits) -> SandboxProcess | None:
         """A ready sandbox for a job with these limits, or None (then start one cold)."""
-        if limits.tmp_mb != self.limits.tmp_mb:
+        if limits.start_limits() != self.limits.start_limits():
             return None
         with self._lock:
             proc = self._ready.pop(0) if self._ready else None

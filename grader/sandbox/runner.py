@@ -54,6 +54,12 @@ class RawRun:
     malformed_lines: int = 0
 
 
+#: CPU seconds a sandbox may spend before its job arrives (interpreter start and the
+#: warm pool's imports), on top of the job's own ``cpu_seconds``
+START_CPU_SECONDS = 30
+PRLIMIT = "/usr/bin/prlimit"
+
+
 def _rlimits(limits: Limits) -> dict[str, int]:
     mib = 1024 * 1024
     return {
@@ -63,7 +69,19 @@ def _rlimits(limits: Limits) -> dict[str, int]:
         "RLIMIT_FSIZE": limits.file_mb * mib,
         "RLIMIT_CORE": 0,
         "RLIMIT_NOFILE": 256,
+        "RLIMIT_MSGQUEUE": 0,
     }
+
+
+def _with_start_limits(argv: list[str], limits: Limits, nproc: int) -> list[str]:
+    """Run ``argv`` under hard limits set before it starts (util-linux ``prlimit``), so
+    that every process of the run, bwrap's own included, is bounded from its first
+    instruction; the harness only lowers them once its job arrives."""
+    values = _rlimits(limits)
+    values["RLIMIT_CPU"] += START_CPU_SECONDS
+    values["RLIMIT_NPROC"] = nproc
+    options = [f"--{name[7:].lower()}={value}:{value}" for name, value in values.items()]
+    return [PRLIMIT, *options, "--", *argv]
 
 
 def _nproc_budget(limits: Limits, uid: int | None) -> int:
@@ -124,6 +142,7 @@ class SandboxProcess:
         self._stack.callback(os.close, read_fd)
         fds = self.backend.open_fds(job_dir)
         argv, env, self.workdir = self.backend.command(job_dir, limits, write_fd, fds, preload)
+        argv = _with_start_limits(argv, limits, _nproc_budget(limits, self.uid))
         if self.workdir:
             os.makedirs(self.workdir, mode=0o700)
             if self.uid is not None:

@@ -1,8 +1,10 @@
 """The seccomp filter of the sandbox, compiled once at set-up time.
 
 Defence in depth under bubblewrap: student code has no business tracing
-processes, creating namespaces, mounting, loading BPF, using io_uring or
-opening sockets other than Unix ones. Run with Debian's interpreter, which has
+processes, creating namespaces, mounting, loading BPF, using io_uring,
+opening sockets other than Unix ones, holding memory outside its address
+space (System V shared memory and queues, memfd), or escaping the
+parent-death signal that ends the run with the grader. Run with Debian's interpreter, which has
 the libseccomp bindings (package python3-seccomp):
 
     /usr/bin/python3 grader/sandbox/seccomp_policy.py OUTPUT.bpf
@@ -42,7 +44,13 @@ DENIED = (
     "swapon",
     "swapoff",
     "reboot",
+    # memory that RLIMIT_AS does not count: System V segments and queues outlive their
+    # mappings, and memfd files are sized by RLIMIT_FSIZE each, not in total
+    "shmget",
+    "msgget",
+    "memfd_create",
 )
+PR_SET_PDEATHSIG = 1
 NAMESPACE_FLAGS = (
     0x10000000,  # CLONE_NEWUSER
     0x40000000,  # CLONE_NEWNET
@@ -64,6 +72,10 @@ def build():
         policy.add_rule(
             seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag)
         )
+    # the run's processes die with the grader: the parent-death signal bwrap set stays
+    policy.add_rule(
+        seccomp.ERRNO(errno.EPERM), "prctl", seccomp.Arg(0, seccomp.EQ, PR_SET_PDEATHSIG)
+    )
     # glibc falls back to clone() when clone3 is unavailable; clone3's flags cannot be inspected
     policy.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     return policy
