@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from pathlib import Path
@@ -81,16 +82,29 @@ def grade(
         "seed": seed,
         "sandbox": raw.backend,
         "seconds": raw.seconds,
-        "cells": [
-            {k: v for k, v in c.items() if k in ("name", "status", "error", "seconds")}
-            for c in raw.cells
-            if isinstance(c, dict)
-        ],
+        **_cell_log(raw.cells),
         "stdout": raw.stdout,
         "stderr": raw.stderr,
         "timed_out": raw.timed_out,
     }
     return result
+
+
+#: bytes of cell report stored per run: with stdout and stderr (``output_kb`` each), the
+#: whole stored log is bounded whatever the sandbox sends back
+CELL_LOG_BYTES = 64 * 1024
+
+
+def _cell_log(cells: list[dict]) -> dict:
+    """The cells' report for the log, cut at ``CELL_LOG_BYTES`` (the rest only counted)."""
+    kept, size = [], 0
+    for cell in cells:
+        entry = {k: v for k, v in cell.items() if k in ("name", "status", "error", "seconds")}
+        size += len(json.dumps(entry))
+        if size > CELL_LOG_BYTES:
+            return {"cells": kept, "cells_omitted": len(cells) - len(kept)}
+        kept.append(entry)
+    return {"cells": kept}
 
 
 def _run_problems(raw) -> str | None:

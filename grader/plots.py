@@ -46,13 +46,14 @@ def render_plots(assignment, result) -> dict[str, bytes]:
             continue
         details = by_name[check.name].details
         trained = details.get("trained")
-        if not trained or all(_student_run(check, value)[0] is None for value in trained):
+        shapes = check.expected_shapes(assignment.reference, check.seeds[0])
+        if not trained or all(_student_run(check, v, shapes)[0] is None for v in trained):
             continue  # the student's training returned nothing: no plot of the reference alone
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 curve = details.get("curve") or []
-                plots.update(_check_plots(assignment.reference, check, trained, curve))
+                plots.update(_check_plots(assignment.reference, check, trained, curve, shapes))
         except Exception:  # noqa: BLE001 - a plot must never cost a result
             log.exception("plots of %s for %s failed", check.name, assignment.slug)
     return plots
@@ -67,25 +68,25 @@ def _params(value: Any) -> list[np.ndarray] | None:
     return None
 
 
-def _like(params: list[np.ndarray] | None, shapes: Any) -> list[np.ndarray] | None:
-    """``params`` if its shapes are ``shapes`` (nothing else is drawn), else None."""
-    if params is None or shapes is None:
-        return params
-    if [list(p.shape) for p in params] != [list(s) for s in shapes]:
+def _like(params: list[np.ndarray] | None, shapes: list) -> list[np.ndarray] | None:
+    """``params`` if its shapes are ``shapes`` (nothing else is drawn), else None: the
+    reference's work stays the size of its own, whatever came back."""
+    if params is None or [list(p.shape) for p in params] != [list(s) for s in shapes]:
         return None
     return params
 
 
-def _student_run(check, value: Any) -> tuple[list[np.ndarray] | None, list[list[np.ndarray]]]:
+def _student_run(
+    check, value: Any, shapes: list
+) -> tuple[list[np.ndarray] | None, list[list[np.ndarray]]]:
     """(final parameters, trajectory of snapshots) from what the sandbox returned; what has
-    not the expected shapes is left out."""
+    not the expected ``shapes`` is left out."""
     if check.driver == "momentum" and isinstance(value, list) and len(value) == 2:
-        final = _params(value[0])
+        final = _like(_params(value[0]), shapes)
         if final is None or not isinstance(value[1], list):
             return final, []
-        shapes = [p.shape for p in final]
         return final, [p for p in (_like(_params(s), shapes) for s in value[1]) if p]
-    return _like(_params(value), check.param_shapes), []
+    return _like(_params(value), shapes), []
 
 
 def _loss_function(reference, check):
@@ -179,11 +180,11 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _check_plots(reference, check, trained: list, curve: list) -> dict[str, bytes]:
+def _check_plots(reference, check, trained: list, curve: list, shapes: list) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     seeds = check.seeds[: len(trained)]
     data = [datasets.make(check.dataset, seed) for seed in seeds]
-    runs = [_student_run(check, value) for value in trained]
+    runs = [_student_run(check, value, shapes) for value in trained]
     loss = _loss_function(reference, check)
     if loss is not None:
         curves = _with_curve(check, runs, curve)

@@ -44,6 +44,12 @@ class Attack:
     never_in_output: tuple[str, ...] = field(default_factory=tuple)
     #: asserts the bounds that must hold on the report the attack prints after its MARKER
     bounds: Callable[[dict], None] | None = None
+    #: also render the feedback plots (work the trusted process does on what came back)
+    plots: bool = False
+    #: peak memory of the trusted process (a normal grading with plots: about 100 MB)
+    max_grader_mb: float = 300.0
+    #: bytes of the result the service would store (checks and run log)
+    max_stored_kb: float = 300.0
 
 
 LIMITS = Limits()
@@ -132,6 +138,14 @@ ATTACKS = {
         bounds=within_memory_filesystems,
     ),
     "daemon_clears_deathsig": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), max_seconds=90),
+    "amplify_plot_shapes": Attack(
+        slug="circles-softmax",
+        must_fail=("circles-converges",),
+        must_pass=("logistic", "backprop_gradients"),
+        plots=True,
+        max_seconds=30,
+    ),
+    "forged_records_flood": Attack(must_fail=BACKWARD, max_seconds=30),
     "disk_fill": Attack(
         must_fail=BACKWARD,
         must_pass=("sigmoid",),
@@ -201,13 +215,29 @@ def shadow_line() -> str | None:
 USERS = ("root", "unprivileged")
 
 
-def grade_argv(slug: str, path: Path, *, details: bool, user: str = "root") -> list[str]:
+#: the CLI, reporting on stderr the peak memory of its own process (not the sandbox's)
+MEASURED_CLI = (
+    "import atexit, resource, sys; atexit.register(lambda: print('grader-maxrss-kb=%d' % "
+    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+    "sys.argv = ['grader', *sys.argv[1:]]; from grader.cli import main; main()"
+)
+
+
+def grade_argv(
+    slug: str, path: Path, *, details: bool, user: str = "root", plots: Path | None = None
+) -> list[str]:
     """The CLI, or as an unprivileged user (as in the container) when we are root."""
     if user == "unprivileged" and os.geteuid() == 0:
         argv = [sys.executable, str(REPO / "tests" / "unprivileged.py"), slug, str(path)]
     else:
-        argv = [sys.executable, "-m", "grader", "grade", slug, str(path), "--json"]
-    return argv + (["--details"] if details else [])
+        argv = [sys.executable, "-c", MEASURED_CLI, "grade", slug, str(path), "--json"]
+    return argv + (["--details"] if details else []) + (["--plots", str(plots)] if plots else [])
+
+
+def grader_maxrss_mb(stderr: str) -> float:
+    found = re.findall(r"grader-maxrss-kb=(\d+)", stderr)
+    assert found, f"no memory figure from the grader: {stderr[-1000:]}"
+    return int(found[-1]) / 1024
 
 
 def skip_unless_user(user: str) -> None:
@@ -215,8 +245,16 @@ def skip_unless_user(user: str) -> None:
         pytest.skip("grading as root needs root")
 
 
-def grade(slug: str, path: Path, *, details: bool, env: dict | None = None, user: str = "root"):
-    argv = grade_argv(slug, path, details=details, user=user)
+def grade(
+    slug: str,
+    path: Path,
+    *,
+    details: bool,
+    env: dict | None = None,
+    user: str = "root",
+    plots: Path | None = None,
+):
+    argv = grade_argv(slug, path, details=details, user=user, plots=plots)
     environment = dict(os.environ, GRADER_SECRET_KEY=SECRET, GRADER_HOSTILE_TOKEN=SECRET)
     environment.pop("GRADER_SANDBOX", None)
     environment.update(env or {})
@@ -261,7 +299,7 @@ def reported(marker: str, stdout: str) -> dict:
 
 
 @pytest.mark.parametrize(("name", "attack", "user"), list(_params()))
-def test_hostile_submission(name, attack, user, sandbox_available, other_submission):
+def test_hostile_submission(name, attack, user, sandbox_available, other_submission, tmp_path):
     skip_unless_user(user)
     path = HOSTILE / f"{name}.py"
     source = path.read_text()
@@ -271,7 +309,8 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
         stale.unlink()
     sentinel = subprocess.Popen(["sleep", "300"])
     try:
-        proc, seconds = grade(attack.slug, path, details=attack.details, user=user)
+        plots = tmp_path / "plots" if attack.plots else None
+        proc, seconds = grade(attack.slug, path, details=attack.details, user=user, plots=plots)
         sentinel_alive = sentinel.poll() is None
     finally:
         sentinel.kill()
@@ -319,6 +358,9 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
         assert marker in proc.stdout, "the attack did not run (its report is missing)"
     if attack.bounds:
         attack.bounds(reported(marker, proc.stdout))
+    assert grader_maxrss_mb(proc.stderr) < attack.max_grader_mb
+    stored = {"checks": result["checks"], "log": result.get("log"), "error": result["error"]}
+    assert len(json.dumps(stored)) < attack.max_stored_kb * 1024, "too much to store"
 
     # The host is unaffected and the run stayed within its limits.
     assert sentinel_alive, "a process outside the sandbox was killed"

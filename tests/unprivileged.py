@@ -15,11 +15,13 @@ import importlib
 import json
 import os
 import pkgutil
+import resource
 import sys
 
 import grader
 import grader.engine
 from grader import assignments
+from grader.plots import render_plots
 from grader.sandbox.access import sandbox_readable_env
 from grader.sandbox.backends import default_student_env
 from grader.submissions import read_submission
@@ -30,10 +32,11 @@ DEFAULT_UID = 60900  # outside the sandbox uid pool (61000 and up)
 #: imported while still root: after the drop, modules may sit in folders we cannot enter
 CORE_PACKAGES = ("grader.checks", "grader.diagnosis", "grader.sandbox")
 STDLIB = ("encodings.ascii", "encodings.latin_1", "encodings.idna", "selectors", "uuid")
+PLOTTING = ("matplotlib.backends.backend_agg", "matplotlib.figure", "matplotlib.colors")
 
 
 def import_grading_code() -> None:
-    for name in STDLIB:
+    for name in STDLIB + PLOTTING:
         importlib.import_module(name)
     for package in CORE_PACKAGES:
         module = importlib.import_module(package)
@@ -46,7 +49,7 @@ def import_grading_code() -> None:
 
 def main() -> None:
     slug, path = sys.argv[1], sys.argv[2]
-    details = "--details" in sys.argv[3:]
+    details = "--details" in sys.argv[3:]  # --plots DIR: render them (not written)
     uid = int(os.environ.get("GRADER_TEST_UID", DEFAULT_UID))
     assert os.geteuid() == 0, "started as root, to drop to an unprivileged uid"
     import_grading_code()
@@ -59,7 +62,11 @@ def main() -> None:
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
     result = grader.engine.grade(assignment, submission)
+    if "--plots" in sys.argv:
+        render_plots(assignment, result)
     print(json.dumps(result.to_dict(details=details)), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"grader-maxrss-kb={peak}", file=sys.stderr)
 
 
 if __name__ == "__main__":

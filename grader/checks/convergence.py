@@ -28,6 +28,13 @@ class ConvergenceCheck(Check):
             )
         if self.driver == "call" and not self.function:
             raise AssignmentError(f"{source}: driver 'call' needs a function", field="function")
+        if self.driver == "call" and not _shape_list(spec.get("param_shapes")):
+            # the reference only ever runs on parameters of the shapes it expects
+            raise AssignmentError(
+                f"{source}: driver 'call' needs param_shapes, the shapes of what "
+                f"{self.function}() returns (a list of lists of integers)",
+                field="param_shapes",
+            )
         if self.driver == "momentum":
             for key in ("init", "iterations", "learning_rate", "momentum"):
                 if key not in spec:
@@ -54,6 +61,13 @@ class ConvergenceCheck(Check):
         if self.driver == "momentum":
             return ["update_velocity", "update_params"]
         return [self.function]
+
+    def expected_shapes(self, reference: Any, seed: int) -> list[list[int]]:
+        """The shapes trained parameters must have before the reference touches them."""
+        if self.driver == "momentum":
+            init = getattr(reference, self.spec["init"])
+            return [list(np.shape(p)) for p in init(seed)]
+        return [list(s) for s in self.param_shapes]
 
     def reference_functions(self) -> list[str]:
         names = [self.judge] + ([self.spec["init"]] if self.driver == "momentum" else [])
@@ -133,7 +147,11 @@ class ConvergenceCheck(Check):
                 run["accuracy"] = float(judge(params, X, Y))
                 if trajectory and self.loss:
                     loss = getattr(ctx.reference, self.loss)
-                    run["losses"] = [float(loss(p, X, Y)) for p in trajectory]
+                    run["losses"] = [
+                        float(loss(p, X, Y))
+                        for p in trajectory
+                        if isinstance(p, list) and _shapes_of(p) == _shapes_of(shapes)
+                    ]
             except Exception as exc:  # noqa: BLE001 - the student's parameters may be anything
                 problems.append(
                     f"the trained parameters could not be used by the reference network "
@@ -171,6 +189,20 @@ class ConvergenceCheck(Check):
             trained=[None if c.error else c.value for c in scored],  # for grader.plots
             curve=curve,
         )
+
+
+def _shapes_of(params: list) -> list[list[int]] | None:
+    if not all(isinstance(p, np.ndarray | list) for p in params):
+        return None
+    return [list(p.shape) if isinstance(p, np.ndarray) else list(p) for p in params]
+
+
+def _shape_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(shape, list)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+        for shape in value
+    )
 
 
 def _curve_epochs(spec: dict, driver: str, total: int | None, source: str) -> list[int]:

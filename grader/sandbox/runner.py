@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 import select
 import selectors
 import shutil
@@ -52,6 +53,9 @@ class RawRun:
     seconds: float = 0.0
     backend: str = ""
     malformed_lines: int = 0
+    #: the job's task ids and cell names: records about anything else are dropped unread
+    expected: frozenset[str] | None = None
+    cell_names: list[str] = field(default_factory=list)
 
 
 #: CPU seconds a sandbox may spend before its job arrives (interpreter start and the
@@ -186,6 +190,8 @@ class SandboxProcess:
         """Send the job, collect the results within the limits, then end every process."""
         raw, start = self.raw, time.monotonic()
         try:
+            raw.expected = frozenset(task["id"] for task in job["tasks"])
+            raw.cell_names = [str(cell["name"]) for cell in job["cells"]]
             job = dict(job, rlimits=_rlimits(limits), cwd=self.workdir or "/tmp")
             job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, self.uid)
             writer = threading.Thread(
@@ -265,10 +271,29 @@ def _collect(
 #: JSON containers one results line may hold: real records have a few hundred, while a
 #: line of ``[],[],...`` costs ~24 times its size in memory (64 MiB -> 1.5 GiB) once parsed.
 MAX_CONTAINERS_PER_LINE = 100_000
+#: values one line may hold (commas): arrays travel as base64 text, so real records have a
+#: few per container, while ``[0.5,0.5,...]`` costs 16 times its size once parsed
+MAX_VALUES_PER_LINE = 500_000
+#: how the harness starts a task's records: lets a forged record be dropped unparsed
+_HEAD = re.compile(rb'\{"event":"(task|end)","id":"([^"\\]{1,100})"')
+
+
+def _wanted(raw: RawRun, event: str, ident: str) -> bool:
+    """Only the first record of each kind for each of the job's own tasks is kept: memory
+    stays within the results cap however many records are forged."""
+    kept = raw.tasks if event == "task" else raw.ends
+    return raw.expected is not None and ident in raw.expected and ident not in kept
 
 
 def _record(raw: RawRun, line: bytes) -> None:
-    if line.count(b"[") + line.count(b"{") > MAX_CONTAINERS_PER_LINE:
+    head = _HEAD.match(line)
+    if head and not _wanted(raw, head.group(1).decode(), head.group(2).decode()):
+        raw.malformed_lines += 1
+        return
+    if (
+        line.count(b"[") + line.count(b"{") > MAX_CONTAINERS_PER_LINE
+        or line.count(b",") > MAX_VALUES_PER_LINE
+    ):
         raw.malformed_lines += 1
         return
     try:
@@ -280,11 +305,15 @@ def _record(raw: RawRun, line: bytes) -> None:
     if not isinstance(record, dict):
         raw.malformed_lines += 1
     elif event == "load" and not raw.cells and isinstance(record.get("cells"), list):
-        raw.cells = _clean_cells(record["cells"])
-    elif event == "task" and isinstance(record.get("id"), str):
-        raw.tasks.setdefault(record["id"], record)
-    elif event == "end" and isinstance(record.get("id"), str):
-        raw.ends.setdefault(record["id"], _clean_end(record))
+        raw.cells = _clean_cells(record["cells"], raw.cell_names)
+    elif event in ("task", "end") and not (
+        isinstance(record.get("id"), str) and _wanted(raw, event, record["id"])
+    ):
+        raw.malformed_lines += 1
+    elif event == "task":
+        raw.tasks[record["id"]] = record
+    elif event == "end":
+        raw.ends[record["id"]] = _clean_end(record)
     elif event == "start":
         raw.started = True
     elif event == "ready":
@@ -313,17 +342,18 @@ def _clean_end(record: dict) -> dict:
     }
 
 
-def _clean_cells(cells: list) -> list[dict]:
-    """The cell report as plain, typed data: student code may have written it (forged)."""
+def _clean_cells(cells: list, names: list[str]) -> list[dict]:
+    """The cell report as plain, typed data: student code may have written it (forged), so
+    it has at most one entry per cell of the job, named as the job names them."""
     clean = []
-    for index, cell in enumerate(cells[:10_000]):
+    for index, cell in enumerate(cells[: len(names)]):
         if not isinstance(cell, dict):
             continue
         status = cell.get("status")
         seconds = cell.get("seconds")
         entry = {
             "index": index,
-            "name": str(cell.get("name"))[:200],
+            "name": names[index],
             "status": status if status in ("ok", "error", "timeout") else "error",
             "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
         }
