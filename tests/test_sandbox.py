@@ -902,6 +902,53 @@ def test_no_sandbox_processes_left_after_the_module(backend):
     assert not leftovers
 
 
+AS_PID_1 = """
+import os, sys, time
+import grader.assignments as catalogue
+from grader.engine import grade_file
+assert os.getpid() == 1
+# an orphan: its parent exits at once, so it is handed to us, as to a container's pid 1
+if os.fork() == 0:
+    if os.fork() == 0:
+        os.execv("/usr/bin/bwrap", ["bwrap", "--version"])
+    os._exit(0)
+os.wait()
+time.sleep(0.5)
+assignment = catalogue.find("xor-mlp")
+scores = [grade_file(assignment, sys.argv[1]).score for _ in range(3)]
+zombies = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        stat = open(f"/proc/{pid}/stat").read()
+        if stat[stat.rfind(")") + 2] == "Z":
+            zombies.append(stat[: stat.rfind(")") + 1])
+print(scores, zombies)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a pid namespace of our own needs root")
+def test_grader_as_pid_1_leaves_no_zombies():
+    """In a container without an init the grader is pid 1 and inherits every orphan: each
+    grading used to leave a defunct bwrap. Nothing may pile up."""
+    proc = subprocess.run(
+        [
+            "unshare",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            sys.executable,
+            "-c",
+            AS_PID_1,
+            str(Path(__file__).parents[1] / "submissions" / "xor-mlp" / "correct.py"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[-1] == "[100.0, 100.0, 100.0] []", proc.stdout
+
+
 def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
     """Student code reaches every fd of its process, the harness's own pipes included:
     junk on them must not make the harness wait without a deadline."""

@@ -378,3 +378,29 @@ def _kill(proc: subprocess.Popen) -> None:
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         with contextlib.suppress(OSError):
             stream.close()
+    if os.getpid() == 1:
+        reap_orphans()
+
+
+def reap_orphans() -> list[int]:
+    """Collect exited sandbox processes that were handed to us as orphans.
+
+    As pid 1 (a container started without an init), every process whose parent dies
+    becomes our child; nobody else would wait for a leftover ``bwrap`` and it would stay
+    a zombie, holding a pid. Only those are reaped: other children have their owners."""
+    reaped = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.find("(") + 1 : stat.rfind(")")], stat[stat.rfind(")") + 2 :]
+        state, ppid = rest.split()[:2]
+        if name == "bwrap" and state == "Z" and int(ppid) == os.getpid():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(int(entry.name), os.WNOHANG)
+                reaped.append(int(entry.name))
+    return reaped
