@@ -10,10 +10,12 @@ STUDENT_PACKAGES ?= numpy matplotlib scikit-learn
 .PHONY: setup system run test lint bench clean
 
 setup: system $(VENV)/.installed $(SANDBOX_ENV)/.installed
+	@$(PY) -m grader.sandbox.access $(SANDBOX_ENV)
 
 system:
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v prlimit >/dev/null || missing="$$missing util-linux"; \
 	[ -x $(SANDBOX_PYTHON) ] || missing="$$missing python3"; \
 	$(SANDBOX_PYTHON) -c 'import seccomp' 2>/dev/null || missing="$$missing python3-seccomp"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
@@ -52,7 +54,7 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check grader tests benchmarks assignments
 	$(VENV)/bin/ruff format --check grader tests benchmarks assignments
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4 --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check grader tests benchmarks assignments

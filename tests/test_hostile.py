@@ -285,7 +285,8 @@ def other_submission():
 def _params():
     for name, attack in ATTACKS.items():
         for user in USERS:
-            marks = [pytest.mark.slow] if attack.slow else []
+            # one worker per attack: both users' runs look for the same marker in /proc
+            marks = [pytest.mark.xdist_group(name)] + ([pytest.mark.slow] if attack.slow else [])
             yield pytest.param(name, attack, user, id=f"{name}-{user}", marks=marks)
 
 
@@ -384,6 +385,7 @@ def test_forged_stdout_is_not_a_second_result(sandbox_available):
     assert "HOSTILE-FORGED" not in proc.stdout
 
 
+@pytest.mark.xdist_group("daemon_survivor")
 def test_daemon_cannot_act_later(sandbox_available):
     """The daemon would touch a marker file 8 s after starting: wait and look again."""
     path = HOSTILE / "daemon_survivor.py"
@@ -395,6 +397,7 @@ def test_daemon_cannot_act_later(sandbox_available):
     assert not list(Path(tempfile.gettempdir()).glob(f"{marker}*"))
 
 
+@pytest.mark.xdist_group("daemon_clears_deathsig")
 @pytest.mark.parametrize("user", USERS)
 def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     """The grader is killed mid-run (SIGKILL: no clean-up of its own runs). The run dies with
@@ -418,6 +421,7 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     assert not alive_with(marker), "processes of the run outlived the grader"
 
 
+@pytest.mark.xdist_group("pickle_payload")
 def test_pickle_payload_never_runs(sandbox_available):
     path = HOSTILE / "pickle_payload.py"
     pwned = Path(tempfile.gettempdir()) / marker_of(path)

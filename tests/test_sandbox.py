@@ -30,6 +30,9 @@ from grader.sandbox.backends import CHILD_ENV
 from grader.sandbox.limits import Limits
 from grader.sandbox.runner import run_job
 
+# one worker runs them all: some look for processes the others start (sleep 300 ...)
+pytestmark = pytest.mark.xdist_group("sandbox")
+
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "topsecret-xyz-" + uuid.uuid4().hex[:8]
 
