@@ -240,6 +240,12 @@ def grader_maxrss_mb(stderr: str) -> float:
     return int(found[-1]) / 1024
 
 
+def test_uid() -> str:
+    """Runs on one uid share one process budget: one uid per test worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return str(60900 + int(worker))
+
+
 def skip_unless_user(user: str) -> None:
     if user == "root" and os.geteuid() != 0:
         pytest.skip("grading as root needs root")
@@ -257,6 +263,7 @@ def grade(
     argv = grade_argv(slug, path, details=details, user=user, plots=plots)
     environment = dict(os.environ, GRADER_SECRET_KEY=SECRET, GRADER_HOSTILE_TOKEN=SECRET)
     environment.pop("GRADER_SANDBOX", None)
+    environment["GRADER_TEST_UID"] = test_uid()
     environment.update(env or {})
     start = time.monotonic()
     proc = subprocess.run(
@@ -406,7 +413,13 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     path = HOSTILE / "daemon_clears_deathsig.py"
     marker = marker_of(path)
     argv = grade_argv("xor-mlp", path, details=False, user=user)
-    grader = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grader = subprocess.Popen(
+        argv,
+        cwd=REPO,
+        env=dict(os.environ, GRADER_TEST_UID=test_uid()),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not alive_with(marker) and time.monotonic() < deadline:

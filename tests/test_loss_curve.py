@@ -28,7 +28,7 @@ def test_correct_training_comes_back_with_its_curve() -> None:
     assert check.passed and check.score == check.max_score
     curve = check.details["curve"]
     assert [epochs for epochs, _ in curve] == CHECK.curve_epochs
-    runs = [_student_run(CHECK, value) for value in check.details["trained"]]
+    runs = [_student_run(CHECK, value, CHECK.param_shapes) for value in check.details["trained"]]
     first = _with_curve(CHECK, runs, curve)[0]
     assert first[2] == [*CHECK.curve_epochs, 10000]
     loss = _loss_function(XOR.reference, CHECK)
@@ -73,7 +73,7 @@ def test_bad_curve_epochs_are_named(change: dict) -> None:
 def test_snapshots_of_other_shapes_are_not_drawn() -> None:
     final = [np.zeros(s) for s in CHECK.param_shapes]
     odd = [np.zeros((2, 10**5)), np.zeros((1, 5)), np.zeros((5, 1)), np.zeros((1, 1))]
-    assert _student_run(CHECK, odd) == (None, [])
-    runs = [_student_run(CHECK, final)]
+    assert _student_run(CHECK, odd, CHECK.param_shapes) == (None, [])
+    runs = [_student_run(CHECK, final, CHECK.param_shapes)]
     first = _with_curve(CHECK, runs, [[10, odd], [100, final]])[0]
     assert first[2] == [100, 10000] and len(first[1]) == 2
