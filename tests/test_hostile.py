@@ -240,7 +240,7 @@ def grader_maxrss_mb(stderr: str) -> float:
     return int(found[-1]) / 1024
 
 
-def test_uid() -> str:
+def worker_uid() -> str:
     """Runs on one uid share one process budget: one uid per test worker."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     return str(60900 + int(worker))
@@ -263,7 +263,7 @@ def grade(
     argv = grade_argv(slug, path, details=details, user=user, plots=plots)
     environment = dict(os.environ, GRADER_SECRET_KEY=SECRET, GRADER_HOSTILE_TOKEN=SECRET)
     environment.pop("GRADER_SANDBOX", None)
-    environment["GRADER_TEST_UID"] = test_uid()
+    environment["GRADER_TEST_UID"] = worker_uid()
     environment.update(env or {})
     start = time.monotonic()
     proc = subprocess.run(
@@ -416,7 +416,7 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     grader = subprocess.Popen(
         argv,
         cwd=REPO,
-        env=dict(os.environ, GRADER_TEST_UID=test_uid()),
+        env=dict(os.environ, GRADER_TEST_UID=worker_uid()),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
