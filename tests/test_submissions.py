@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from grader.errors import SubmissionRejected
-from grader.submissions import neutralise, read_submission
+from grader.submissions import UploadLimits, neutralise, read_submission
 
 
 def notebook(*sources: str, nbformat_version: int = 4) -> bytes:
@@ -46,14 +46,16 @@ def test_notebook_without_code_is_rejected() -> None:
 
 def test_code_over_the_limit_is_rejected() -> None:
     with pytest.raises(SubmissionRejected, match="too large"):
-        read_submission("a.py", b"x = 1\n" * 1000, max_source_bytes=1000)
+        read_submission("a.py", b"x = 1\n" * 1000, limits=UploadLimits(code_bytes=1000))
 
 
 def test_stored_outputs_do_not_count_towards_the_code_limit() -> None:
     nb = nbformat.reads(notebook("print(1)").decode(), as_version=4)
     image = "A" * (30 * 1024 * 1024)
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": image})]
-    sub = read_submission("big.ipynb", nbformat.writes(nb).encode(), max_source_bytes=1000)
+    sub = read_submission(
+        "big.ipynb", nbformat.writes(nb).encode(), limits=UploadLimits(code_bytes=1000)
+    )
     assert sub.source_bytes < 1000
 
 
