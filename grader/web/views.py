@@ -54,6 +54,8 @@ def assignment(slug: str) -> Any:
     svc = services()
     with svc["db"].session() as session:
         row = get_assignment(session, slug)
+    if request.method == "POST" and request.mimetype != "multipart/form-data":
+        raise BadRequest("The upload form is sent as multipart/form-data, with a file.")
     form = UploadForm()
     status = 200
     if request.method == "POST":
