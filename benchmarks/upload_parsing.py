@@ -30,7 +30,7 @@ CASES = {
     "nesting-in-output-10M": lambda: upload_bombs.deep_nesting_in_output(10_000_000),
     "nesting-in-output-400k": lambda: upload_bombs.deep_nesting_in_output(400_000),
     "values-in-output-10M": lambda: upload_bombs.many_values_in_output(10_000_000),
-    "values-in-output-990k": lambda: upload_bombs.many_values_in_output(990_000),
+    "values-in-output-495k": lambda: upload_bombs.many_values_in_output(495_000),
     "png-outputs-30MB": lambda: upload_bombs.png_outputs(
         (ROOT / "submissions" / "circles-softmax" / "correct.ipynb").read_bytes(), 30
     ),
@@ -101,7 +101,10 @@ def main() -> None:
             size = path.stat().st_size / 1e6
             seconds = statistics.median(r["seconds"] for r in runs)
             peak = statistics.median(r["peak_mb"] for r in runs)
-            print(f"{name:24} {size:6.1f} {seconds:8.3f} {peak:8.0f}  {runs[0]['outcome'][:70]}")
+            print(
+                f"{name:24} {size:6.1f} {seconds:8.3f} {peak:8.0f}  {runs[0]['outcome'][:70]}",
+                flush=True,
+            )
             path.unlink()
 
 

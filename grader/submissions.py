@@ -95,7 +95,7 @@ def _text(data: bytes) -> str:
 
 def _read_notebook(filename: str, data: bytes, limits: UploadLimits) -> Submission:
     notebooks.check_size(data, max_cells=limits.cells, max_values=limits.json_values)
-    sources = notebooks.code_sources(notebooks.parse(_text(data)))
+    sources = notebooks.code_sources(notebooks.parse(_text(notebooks.without_payloads(data))))
     size = 0
     for index, source in enumerate(sources, 1):
         size += _code_bytes(source, f"code cell {index}")
