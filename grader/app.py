@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from grader import security_headers
 from grader.config import default_instance_path, load_config
 from grader.db import Database
 from grader.errors import GraderError
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.extensions["grader"]["csrf"].exempt(api_bp)  # token-authenticated, no cookies
     register_error_handlers(app)
+    security_headers.init_app(app)
     return app
 
 
