@@ -11,9 +11,11 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from grader import security_headers
 from grader.config import default_instance_path, load_config
 from grader.db import Database
 from grader.errors import GraderError
+from grader.json_bodies import BoundedJSONProvider
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -23,10 +25,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build an app. Nothing is started here: ``grader serve`` starts the job runner."""
     overrides = dict(overrides or {})
     instance = Path(overrides.pop("INSTANCE_PATH", None) or default_instance_path())
-    app = Flask("grader", instance_path=str(instance), instance_relative_config=True)
+    app = Flask(
+        "grader", instance_path=str(instance), instance_relative_config=True, static_folder=None
+    )
     app.config.update(load_config(instance, overrides))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     if app.config["PROXY_COUNT"]:
@@ -44,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.extensions["grader"]["csrf"].exempt(api_bp)  # token-authenticated, no cookies
     register_error_handlers(app)
+    security_headers.init_app(app)
     return app
 
 

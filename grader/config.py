@@ -112,6 +112,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Submissions one API token may create, as N/second|minute|hour.",
     ),
     Setting(
+        "RATE_LIMIT_AUTH_FAILURES",
+        "GRADER_RATE_LIMIT_AUTH_FAILURES",
+        "10/minute",
+        "Wrong API tokens one client address may send, as N/second|minute|hour; past it the "
+        "address gets 429 for any token until the window frees up. Other addresses are not "
+        "slowed.",
+    ),
+    Setting(
         "RATE_LIMIT_STORAGE",
         "GRADER_RATE_LIMIT_STORAGE",
         None,

@@ -1,9 +1,10 @@
-"""Rate limits on submission creation (per client address, per API token), kept by
-the ``limits`` library: a moving window in this process by default, or in Redis
+"""Rate limits on submission creation (per client address, per API token) and on
+failed API token authentication (per client address), kept by the ``limits``
+library: a moving window in this process by default, or in Redis
 (``GRADER_RATE_LIMIT_STORAGE``, and by default when the broker is Redis) so that
 every web process counts against the same limit.
 
-A limit store that cannot be reached lets the submission through (logged): an
+A limit store that cannot be reached lets the request through (logged): an
 outage of the limiter must not turn away students."""
 
 from __future__ import annotations
@@ -50,13 +51,21 @@ class RateLimiter:
         self._storage = storage.storage_from_string(url, **options)
         self._window = strategies.MovingWindowRateLimiter(self._storage)
 
-    def hit(self, key: str, rate: str) -> None:
+    def hit(self, key: str, rate: str, what: str = "submissions") -> None:
         """Count one event for ``key``; raise RateLimited if it exceeds ``rate``."""
+        self._limit(key, rate, what, count=True)
+
+    def check(self, key: str, rate: str, what: str) -> None:
+        """Raise RateLimited if ``key`` has used up ``rate`` already; counts nothing."""
+        self._limit(key, rate, what, count=False)
+
+    def _limit(self, key: str, rate: str, what: str, *, count: bool) -> None:
         item = parse_rate(rate)
         if item.amount <= 0:
             return
         try:
-            if self._window.hit(item, "grader", key):
+            allowed = self._window.hit if count else self._window.test
+            if allowed(item, "grader", key):
                 return
             reset = self._window.get_window_stats(item, "grader", key).reset_time
         except Exception as exc:  # noqa: BLE001 - any storage failure: fail open, loudly
@@ -66,7 +75,7 @@ class RateLimiter:
         unit = item.GRANULARITY.name
         per = unit if item.multiples == 1 else f"{item.multiples} {unit}s"
         raise RateLimited(
-            f"Too many submissions: at most {item.amount} per {per}. Try again in {retry} s.",
+            f"Too many {what}: at most {item.amount} per {per}. Try again in {retry} s.",
             retry,
         )
 

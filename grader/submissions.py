@@ -7,18 +7,31 @@ shell lines are neutralised before the code ever reaches the sandbox.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
+from grader import notebooks
 from grader.errors import SubmissionRejected
 
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
-MAX_FILE_BYTES = 64 * 1024 * 1024
 KEEP_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 KEEP_STATEMENT_LINE_MAGICS = {"time", "timeit", "prun"}
 
 _LINE_MAGIC = re.compile(r"^(\s*)(?:(\w[\w\s,\[\]\.]*?)\s*=\s*)?([%!])(%?)(\w*)(.*)$")
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What reading one upload may cost. Anyone may post one and the web process reads it
+    before accepting it, so each bound is checked on the bytes before the work it bounds:
+    a refusal takes milliseconds, and reading stays within a small multiple of the file."""
+
+    file_bytes: int = 64 * 1024 * 1024  # the whole file, plots included
+    code_bytes: int = 2 * 1024 * 1024  # the code that runs: the .py file or the code cells
+    cells: int = 2_000  # cells of a notebook, of every type
+    json_values: int = 1_000_000  # values and keys of a notebook's JSON, outputs included
+
+
+LIMITS = UploadLimits()
 
 
 @dataclass
@@ -80,33 +93,37 @@ def _text(data: bytes) -> str:
         ) from exc
 
 
-def _read_notebook(filename: str, text: str, max_source_bytes: int) -> Submission:
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SubmissionRejected(
-            f"the notebook is not valid JSON (line {exc.lineno}: {exc.msg}; is the file truncated?)"
-        ) from exc
-    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
-        raise SubmissionRejected("the file is JSON but not a Jupyter notebook (no cells)")
-    import nbformat  # only notebooks pay for it
+def _read_notebook(filename: str, data: bytes, limits: UploadLimits) -> Submission:
+    notebooks.check_size(data, max_cells=limits.cells, max_values=limits.json_values)
+    sources = notebooks.code_sources(notebooks.parse(_text(notebooks.without_payloads(data))))
+    size = 0
+    for index, source in enumerate(sources, 1):
+        size += _code_bytes(source, f"code cell {index}")
+        if size > limits.code_bytes:
+            raise _too_large(size, limits.code_bytes)
+    cells = [
+        {"name": f"code cell {index}", "source": neutralise(source)}
+        for index, source in enumerate(sources, 1)
+        if _has_code(source)
+    ]
+    return _finish(filename, "notebook", cells, limits.code_bytes)
 
+
+def _code_bytes(source: str, where: str) -> int:
+    """Its size in UTF-8; JSON may spell a lone surrogate, which no file can hold."""
     try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises many kinds for malformed notebooks
+        return len(source.encode("utf-8"))
+    except UnicodeEncodeError as exc:
         raise SubmissionRejected(
-            f"the notebook cannot be read: {str(exc).splitlines()[0][:200]}"
+            f"{where} contains an invalid character ({source[exc.start]!r} at position "
+            f"{exc.start}, half of a surrogate pair)"
         ) from exc
-    cells, index = [], 0
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        index += 1
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if _has_code(source):
-            cells.append({"name": f"code cell {index}", "source": neutralise(source)})
-    return _finish(filename, "notebook", cells, max_source_bytes)
+
+
+def _too_large(size: int, limit: int) -> SubmissionRejected:
+    return SubmissionRejected(
+        f"the code is too large ({size // 1024} KiB; the limit is {limit // 1024} KiB)"
+    )
 
 
 def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) -> Submission:
@@ -114,34 +131,28 @@ def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) 
     if not cells:
         raise SubmissionRejected("the submission contains no code")
     if size > max_source_bytes:
-        raise SubmissionRejected(
-            f"the code is too large ({size // 1024} KiB; the limit is {max_source_bytes // 1024} KiB)"
-        )
+        raise _too_large(size, max_source_bytes)
     return Submission(filename=filename, kind=kind, cells=cells, source_bytes=size)
 
 
-def read_submission(
-    filename: str,
-    data: bytes,
-    *,
-    max_source_bytes: int = MAX_SOURCE_BYTES,
-    max_file_bytes: int = MAX_FILE_BYTES,
-) -> Submission:
+def read_submission(filename: str, data: bytes, *, limits: UploadLimits = LIMITS) -> Submission:
     """Parse an upload, or raise SubmissionRejected with a one-line reason."""
     name = filename.rsplit("/", 1)[-1] or "submission"
-    if len(data) > max_file_bytes:
+    if len(data) > limits.file_bytes:
         raise SubmissionRejected(
             f"the file is too large ({len(data) // (1024 * 1024)} MiB; the limit is "
-            f"{max_file_bytes // (1024 * 1024)} MiB)"
+            f"{limits.file_bytes // (1024 * 1024)} MiB)"
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise SubmissionRejected("the file is empty")
     lower = name.lower()
     if not lower.endswith((".py", ".ipynb")):
         raise SubmissionRejected("only .py files and .ipynb notebooks can be graded")
-    text = _text(data)
     if lower.endswith(".ipynb"):
-        return _read_notebook(name, text, max_source_bytes)
+        return _read_notebook(name, data, limits)
+    if len(data) > limits.code_bytes:
+        raise _too_large(len(data), limits.code_bytes)
+    text = _text(data)
     if not _has_code(text):
         raise SubmissionRejected("the submission contains no code")
-    return _finish(name, "python", [{"name": name, "source": text}], max_source_bytes)
+    return _finish(name, "python", [{"name": name, "source": text}], limits.code_bytes)

@@ -7,8 +7,11 @@ import json
 import nbformat
 import pytest
 
+from grader import notebooks
 from grader.errors import SubmissionRejected
-from grader.submissions import neutralise, read_submission
+from grader.submissions import UploadLimits, neutralise, read_submission
+from tests import upload_bombs
+from tests.conftest import ROOT
 
 
 def notebook(*sources: str, nbformat_version: int = 4) -> bytes:
@@ -46,14 +49,16 @@ def test_notebook_without_code_is_rejected() -> None:
 
 def test_code_over_the_limit_is_rejected() -> None:
     with pytest.raises(SubmissionRejected, match="too large"):
-        read_submission("a.py", b"x = 1\n" * 1000, max_source_bytes=1000)
+        read_submission("a.py", b"x = 1\n" * 1000, limits=UploadLimits(code_bytes=1000))
 
 
 def test_stored_outputs_do_not_count_towards_the_code_limit() -> None:
     nb = nbformat.reads(notebook("print(1)").decode(), as_version=4)
     image = "A" * (30 * 1024 * 1024)
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": image})]
-    sub = read_submission("big.ipynb", nbformat.writes(nb).encode(), max_source_bytes=1000)
+    sub = read_submission(
+        "big.ipynb", nbformat.writes(nb).encode(), limits=UploadLimits(code_bytes=1000)
+    )
     assert sub.source_bytes < 1000
 
 
@@ -102,3 +107,90 @@ def test_cells_are_named_by_position() -> None:
 )
 def test_magics_are_neutralised(source: str, expected: str) -> None:
     assert neutralise(source) == expected
+
+
+# -- reading notebooks within bounds ------------------------------------------------
+
+
+def nbformat_sources(data: bytes) -> list[str]:
+    """The code cells as nbformat reads them (the reader the grader used to run)."""
+    nb = nbformat.reads(data.decode(), as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def test_code_is_read_as_nbformat_reads_it() -> None:
+    paths = sorted(ROOT.glob("submissions/*/*.ipynb")) + sorted(ROOT.glob("assignments/*/*.ipynb"))
+    assert len(paths) >= 6
+    for path in paths:
+        data = path.read_bytes()
+        assert notebooks.code_sources(json.loads(data)) == nbformat_sources(data), path
+
+
+def test_plots_are_not_parsed_and_the_code_is_unchanged() -> None:
+    source = (ROOT / "submissions" / "circles-softmax" / "correct.ipynb").read_bytes()
+    data = upload_bombs.png_outputs(source, megabytes=3, images=3)
+    stripped = notebooks.without_payloads(data)
+    assert len(stripped) < len(source) + 10_000 < len(data)
+    assert notebooks.code_sources(json.loads(stripped)) == nbformat_sources(data)
+
+
+def test_a_payload_spelled_inside_code_is_code() -> None:
+    """Quotes inside a JSON string are escaped, so a MIME-keyed literal in a cell's code is
+    never taken for an output; nor is an output string holding escaped quotes emptied."""
+    literal = "A" * 5000
+    code = f'plot = {{"image/png": "{literal}"}}\nhtml = "<b>{literal}</b>"\n'
+    nb = nbformat.reads(notebook(code).decode(), as_version=4)
+    html = "B" * 5000 + '<i class="x">!</i>'  # long enough to look like a plot, then a quote
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+    data = nbformat.writes(nb).encode()
+    assert notebooks.without_payloads(data) == data
+    assert read_submission("n.ipynb", data).cells[0]["source"] == code
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: upload_bombs.many_markdown_cells(3000, 0.3), "too many cells (3001; the limit"),
+        (lambda: upload_bombs.long_source_list(1_100_000), "too large to read"),
+        (lambda: upload_bombs.many_values_in_output(600_000), "too large to read"),
+        (lambda: upload_bombs.deep_nesting_in_output(100_000), "nested too deeply"),
+        (lambda: upload_bombs.long_source_list(500_000), "the code is too large"),
+        (lambda: notebook("x = 1").replace(b"x = 1", b"x = '\\ud800'"), "surrogate"),
+        (lambda: b'{"nbformat": 5, "cells": []}', "unsupported nbformat version 5"),
+        (lambda: b'{"nbformat": 4, "cells": {}}', "'cells' is not a list"),
+        (lambda: b'{"nbformat": 4, "cells": ["x = 1"]}', "cell 1 is not an object"),
+        (lambda: b'{"cells": [{"cell_type": "code", "source": 7}]}', "is not text"),
+        (lambda: b'{"nbformat": 3, "worksheets": [7]}', "'worksheets' is not a list"),
+    ],
+)
+def test_notebooks_beyond_the_limits_are_refused_with_a_reason(make, reason: str) -> None:
+    with pytest.raises(SubmissionRejected) as info:
+        read_submission("n.ipynb", make())
+    assert reason in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_limits_are_adjustable() -> None:
+    data = notebook("a = 1", "b = 2")
+    assert len(read_submission("n.ipynb", data).cells) == 2
+    with pytest.raises(SubmissionRejected, match="too many cells"):
+        read_submission("n.ipynb", data, limits=UploadLimits(cells=2))
+    with pytest.raises(SubmissionRejected, match="too large to read"):
+        read_submission("n.ipynb", data, limits=UploadLimits(json_values=20))
+
+
+def test_a_python_file_over_the_code_limit_is_refused_before_decoding() -> None:
+    with pytest.raises(SubmissionRejected, match="code is too large"):
+        read_submission("a.py", b"\xff" * 3_000_000)
+
+
+def test_notebook_without_version_or_old_versions() -> None:
+    cell = {"cell_type": "code", "source": ["a = 1\n", "b = 2"], "outputs": []}
+    assert read_submission("n.ipynb", json.dumps({"cells": [cell]}).encode()).cells
+    v3 = {
+        "nbformat": 3,
+        "worksheets": [{"cells": [{"cell_type": "code", "input": ["a = 1", "b"]}]}],
+    }
+    assert read_submission("n.ipynb", json.dumps(v3).encode()).cells[0]["source"] == "a = 1\nb\n"
+    v1 = {"nbformat": 1, "cells": [{"cell_type": "code", "code": "a = 1"}]}
+    assert read_submission("n.ipynb", json.dumps(v1).encode()).cells[0]["source"] == "a = 1\n"

@@ -172,7 +172,13 @@ SCHEMAS: dict[str, Any] = {
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 SUB_ID = {"name": "submission_id", "in": "path", "required": True, "schema": {"type": "string"}}
 PLOT_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-AUTH_ERRORS = {"401": _error("missing, unknown or revoked token")}
+AUTH_ERRORS = {
+    "401": _error("missing, unknown or revoked token"),
+    "429": _error(
+        "rate limit reached (too many wrong tokens from this address; for an upload, too "
+        "many submissions); see Retry-After"
+    ),
+}
 
 
 def document(server_url: str = "/api/v1") -> dict[str, Any]:
@@ -241,7 +247,6 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                         "404": _error("no such assignment"),
                         "413": _error("upload too large"),
                         "422": _error("the file cannot be graded (extension, encoding, no code)"),
-                        "429": _error("rate limit reached; see Retry-After"),
                         **AUTH_ERRORS,
                     },
                 }

@@ -103,7 +103,7 @@ def get_assignment_route(slug: str) -> Response:
 def _upload() -> tuple[str, bytes, str | None]:
     """(filename, data, student) from a multipart form or a JSON body."""
     if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
+        body = request.get_json()  # bounded: a malformed body is a 400 with its reason
         if not isinstance(body, dict):
             raise BadRequest("The request body is not a JSON object.")
         filename, student = body.get("filename"), body.get("student")

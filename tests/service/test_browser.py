@@ -1,9 +1,12 @@
 """A real browser (Playwright driving Debian's headless Chromium) uploads a
-correct and a buggy notebook through the form and sees the scores."""
+correct and a buggy notebook through the form and sees the scores, and every page
+works under the Content-Security-Policy: its style sheet and plots load, and the
+console reports no violation."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -80,3 +83,47 @@ def test_upload_correct_and_buggy_notebooks(browser, live_server, tmp_path):
     assert page.locator("#checks td.fail").count() >= 1
     assert page.locator("#attempts tbody tr").count() == 2
     page.screenshot(path=str(shots / "buggy.png"), full_page=True)
+
+
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+def test_pages_work_under_the_content_security_policy(browser, live_server, tmp_path):
+    shots = Path(os.environ.get("GRADER_TEST_SCREENSHOTS") or tmp_path)
+    live_server.start()
+    page = browser.new_page()
+    page.add_init_script(VIOLATIONS)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    upload(
+        page,
+        live_server.url,
+        "circles-softmax",
+        "student-csp",
+        SUBMISSIONS / "circles-softmax" / "correct.ipynb",
+    )
+    assert page.inner_text("#status") == "graded"
+    result = page.url
+    images = page.locator("#plots img")
+    assert images.count() >= 2
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+    loaded = "[...document.querySelectorAll('#plots img')].every(i => i.complete && i.naturalWidth)"
+    deadline = time.monotonic() + 30
+    while not page.evaluate(loaded) and time.monotonic() < deadline:
+        time.sleep(0.2)  # not wait_for_function: the policy forbids the eval it polls with
+    assert page.evaluate(loaded), "a plot did not load"
+    page.screenshot(path=str(shots / "csp-result.png"), full_page=True)
+    for path in ("/", "/assignments/circles-softmax", result, "/no/such/page"):
+        response = page.goto(path if path.startswith("http") else live_server.url + path)
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        # the style sheet applied: 60rem of the body's width at most, bold header link
+        assert page.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
+        assert page.evaluate("window.__violations") == [], path
+    problems = [m for m in console if "Content Security Policy" in m or m.startswith("pageerror")]
+    assert problems == [], problems

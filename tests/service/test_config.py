@@ -41,6 +41,9 @@ def test_bad_values_are_named(tmp_path):
         parse_rate("lots")
     with pytest.raises(ValueError, match="GRADER_RATE_LIMIT_IP.*20/minute"):
         load_config(tmp_path, environ={"GRADER_RATE_LIMIT_IP": "lots"})
+    with pytest.raises(ValueError, match="GRADER_RATE_LIMIT_AUTH_FAILURES.*20/minute"):
+        load_config(tmp_path, environ={"GRADER_RATE_LIMIT_AUTH_FAILURES": "ten"})
+    assert load_config(tmp_path, environ={})["RATE_LIMIT_AUTH_FAILURES"] == "10/minute"
 
 
 def test_every_setting_is_documented():

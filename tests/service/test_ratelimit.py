@@ -66,3 +66,27 @@ def test_the_api_counts_in_the_brokers_redis(app, app_config, auth, fixture_file
         assert response.get_json()["error"]["code"] == "rate_limited"
     finally:
         other.extensions["grader"]["db"].dispose()
+
+
+def test_wrong_tokens_are_counted_in_redis_across_web_processes(app, app_config, token):
+    """An attacker spreading guesses over the web processes meets one count."""
+    from grader.app import create_app
+
+    other = create_app({**app_config, "RATE_LIMIT_AUTH_FAILURES": "2/minute"})
+    app.config["RATE_LIMIT_AUTH_FAILURES"] = "2/minute"
+    try:
+        clients = [app.test_client(), other.test_client(), app.test_client()]
+        answers = [
+            c.get("/api/v1/assignments", headers={"Authorization": "Bearer guess"}).status_code
+            for c in clients
+        ]
+        assert answers == [401, 401, 429]
+        right = {"Authorization": f"Bearer {token}"}
+        assert other.test_client().get("/api/v1/assignments", headers=right).status_code == 429
+        elsewhere = {"REMOTE_ADDR": "10.9.9.9"}
+        response = other.test_client().get(
+            "/api/v1/assignments", headers=right, environ_base=elsewhere
+        )
+        assert response.status_code == 200
+    finally:
+        other.extensions["grader"]["db"].dispose()
