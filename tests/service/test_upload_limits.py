@@ -21,7 +21,9 @@ from tests.service.conftest import SUBMISSIONS
 from tests.service.test_api import assert_error, count
 
 MB = 1_000_000
-SECONDS = 2.0  # the same requests took 35 s and more before the limits (1 s in the benchmark)
+# a bound, not a benchmark: the same requests took 35 s and more before the limits and take
+# well under a second now (benchmarks/upload_parsing.py); 10 s holds on a loaded machine
+SECONDS = 10.0
 
 HOSTILE = {
     "markdown_cells_1.1M": (
