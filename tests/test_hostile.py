@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.sandbox import slots
 from grader.sandbox.limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
@@ -177,7 +178,14 @@ def marker_of(path: Path) -> str:
     return match.group(1)
 
 
-def alive_with(marker: str) -> list[str]:
+def other_users_uids(user: str) -> range:
+    """The uids the same attack's other variant runs under (it may run alongside)."""
+    if user == "root":
+        return range(60900, 61000)  # the unprivileged variants' own uids
+    return range(slots.FIRST_UID, slots.FIRST_UID + slots.POOL_SIZE)
+
+
+def alive_with(marker: str, ignore_uids: range = range(0)) -> list[str]:
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -185,9 +193,10 @@ def alive_with(marker: str) -> list[str]:
         try:
             with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
                 cmd = fh.read()
+            uid = os.stat(f"/proc/{entry.name}").st_uid
         except OSError:
             continue
-        if marker.encode() in cmd:
+        if marker.encode() in cmd and uid not in ignore_uids:
             found.append(f"{entry.name}: {cmd[:200]!r}")
     return found
 
@@ -292,8 +301,9 @@ def other_submission():
 def _params():
     for name, attack in ATTACKS.items():
         for user in USERS:
-            # one worker per attack: both users' runs look for the same marker in /proc
-            marks = [pytest.mark.xdist_group(name)] + ([pytest.mark.slow] if attack.slow else [])
+            # tests that look for the same attack's processes run one after another
+            group = pytest.mark.xdist_group(f"{name}-{user}")
+            marks = [group] + ([pytest.mark.slow] if attack.slow else [])
             yield pytest.param(name, attack, user, id=f"{name}-{user}", marks=marks)
 
 
@@ -374,7 +384,7 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
     assert sentinel_alive, "a process outside the sandbox was killed"
     assert not list(host_tmp.glob(f"{marker}*")), "the submission wrote into the host's /tmp"
     assert not list(REPO.glob(f"{marker}*")), "the submission wrote into the repository"
-    assert not alive_with(marker), "processes of the run survived it"
+    assert not alive_with(marker, other_users_uids(user)), "processes of the run survived it"
     assert seconds < attack.max_seconds, f"took {seconds:.1f} s"
     if not attack.details:
         assert marker not in proc.stdout, "forged output leaked into the CLI's JSON"
@@ -392,7 +402,7 @@ def test_forged_stdout_is_not_a_second_result(sandbox_available):
     assert "HOSTILE-FORGED" not in proc.stdout
 
 
-@pytest.mark.xdist_group("daemon_survivor")
+@pytest.mark.xdist_group("daemon_survivor-root")
 def test_daemon_cannot_act_later(sandbox_available):
     """The daemon would touch a marker file 8 s after starting: wait and look again."""
     path = HOSTILE / "daemon_survivor.py"
@@ -404,14 +414,16 @@ def test_daemon_cannot_act_later(sandbox_available):
     assert not list(Path(tempfile.gettempdir()).glob(f"{marker}*"))
 
 
-@pytest.mark.xdist_group("daemon_clears_deathsig")
-@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(
+    "user",
+    [pytest.param(u, marks=pytest.mark.xdist_group(f"daemon_clears_deathsig-{u}")) for u in USERS],
+)
 def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     """The grader is killed mid-run (SIGKILL: no clean-up of its own runs). The run dies with
     it, a daemon that tried to clear its parent-death signal too, as root or not."""
     skip_unless_user(user)
     path = HOSTILE / "daemon_clears_deathsig.py"
-    marker = marker_of(path)
+    marker, others = marker_of(path), other_users_uids(user)
     argv = grade_argv("xor-mlp", path, details=False, user=user)
     grader = subprocess.Popen(
         argv,
@@ -422,19 +434,19 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     )
     try:
         deadline = time.monotonic() + 60
-        while not alive_with(marker) and time.monotonic() < deadline:
+        while not alive_with(marker, others) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert alive_with(marker), "the daemon never started"
+        assert alive_with(marker, others), "the daemon never started"
     finally:
         grader.kill()
         grader.wait()
     deadline = time.monotonic() + 5
-    while alive_with(marker) and time.monotonic() < deadline:
+    while alive_with(marker, others) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not alive_with(marker), "processes of the run outlived the grader"
+    assert not alive_with(marker, others), "processes of the run outlived the grader"
 
 
-@pytest.mark.xdist_group("pickle_payload")
+@pytest.mark.xdist_group("pickle_payload-root")
 def test_pickle_payload_never_runs(sandbox_available):
     path = HOSTILE / "pickle_payload.py"
     pwned = Path(tempfile.gettempdir()) / marker_of(path)
