@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# The sandbox runs student code with Debian's interpreter and its own small set of packages.
+# The sandbox runs student code with Debian's interpreter and its own small set of packages:
+# what notebooks import in Jupyter (grader/sandbox/student_env.py holds the same list).
 SANDBOX_PYTHON ?= /usr/bin/python3
 SANDBOX_ENV ?= .sandbox-env
-STUDENT_PACKAGES ?= numpy matplotlib scikit-learn
+STUDENT_PACKAGES ?= numpy matplotlib scikit-learn scipy pandas tqdm ipython ipywidgets
 
 .PHONY: setup system run test lint bench clean
 

@@ -17,6 +17,7 @@ from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
 from grader.sandbox.runner import SandboxProcess
+from grader.sandbox.student_env import missing_package, unavailable
 from grader.submissions import Submission, read_submission
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def _run_problems(raw) -> str | None:
             continue
         if cell.get("status") == "timeout":
             problems.append(f"{cell.get('name')} was stopped after its time budget")
+        elif package := missing_package(cell.get("error")):
+            problems.append(f"{cell.get('name')} stopped: {unavailable(package)}")
         else:
             err = cell.get("error") or {}
             problems.append(

@@ -15,6 +15,8 @@ from grader.errors import SubmissionRejected
 
 KEEP_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 KEEP_STATEMENT_LINE_MAGICS = {"time", "timeit", "prun"}
+# options of those magics that take a value (`%timeit -n 10 -r 3 f(x)`, `%prun -s cumtime f(x)`)
+MAGIC_VALUE_OPTIONS = {"timeit": "nrp", "prun": "lsTD", "time": ""}
 
 _LINE_MAGIC = re.compile(r"^(\s*)(?:(\w[\w\s,\[\]\.]*?)\s*=\s*)?([%!])(%?)(\w*)(.*)$")
 
@@ -51,11 +53,23 @@ def _neutralise_line(line: str) -> str:
     if not match:
         return line
     indent, target, bang, _, name, rest = match.groups()
-    if bang == "%" and name in KEEP_STATEMENT_LINE_MAGICS and rest.strip() and not target:
-        return indent + rest.strip()
+    if bang == "%" and name in KEEP_STATEMENT_LINE_MAGICS and not target:
+        statement = _strip_options(rest.strip(), MAGIC_VALUE_OPTIONS[name])
+        if statement:
+            return indent + statement
     if target:
         return f"{indent}{target} = []"
     return f"{indent}pass"
+
+
+def _strip_options(rest: str, takes_value: str) -> str:
+    """``-n 10 -r3 -q f(x)`` -> ``f(x)``: the statement a timing magic runs (once, here)."""
+    while option := re.match(r"-([A-Za-z])(\S*)\s*", rest):
+        rest = rest[option.end() :]
+        if option[1] in takes_value and not option[2]:  # the value given apart: -n 10
+            value = re.match(r"\S+\s*", rest)
+            rest = rest[value.end() :] if value else rest
+    return rest.strip()
 
 
 def neutralise(source: str) -> str:

@@ -85,6 +85,8 @@ def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:
         (lambda s: s.replace("version = 1", 'version = "one"'), "version"),
         (lambda s: s.replace('kind = "function"', 'kind = "magic"'), "kind"),
         (lambda s: s.replace("points = 60", "points = -1"), "points"),
+        (lambda s: s.replace("points = 60", 'points = 60\ntolerance = "tight"'), "tolerance"),
+        (lambda s: s.replace("points = 40", "points = 40\natol = -1.0"), "atol"),
         (
             lambda s: s.replace(
                 'gen = "normal", shape = ["n", "m"] }]\n\n[[checks]]',

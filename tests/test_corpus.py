@@ -27,15 +27,18 @@ ALL = "*"  # every check fails
 FULL_MARKS = {
     ("chain-rule", "correct.py"),
     ("chain-rule", "correct_graph.py"),
+    ("chain-rule", "correct_float32.py"),
     ("chain-rule", "correct.ipynb"),
     ("chain-rule", "notebook_cell_error.ipynb"),
     ("xor-mlp", "correct.py"),
     ("xor-mlp", "correct_loops.py"),
     ("xor-mlp", "correct_matrix.py"),
+    ("xor-mlp", "correct_float32.py"),
     ("xor-mlp", "correct.ipynb"),
     ("xor-mlp", "notebook_cell_error.ipynb"),
     ("circles-softmax", "correct.py"),
     ("circles-softmax", "correct_matrix.py"),
+    ("circles-softmax", "correct_float32.py"),
     ("circles-softmax", "correct.ipynb"),
     ("circles-softmax", "notebook_cell_error.ipynb"),
 }

@@ -11,6 +11,7 @@ from grader.checks.inputs import validate_arg
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 from grader.sandbox import codec
+from grader.sandbox.student_env import missing_package, unavailable
 
 
 @dataclass
@@ -179,6 +180,8 @@ def explain_error(function: str, error: dict, ctx: Context) -> str:
             error = first.get("error", {})
             if error.get("type") == "SyntaxError":
                 text += f" ({first.get('name')} has a syntax error, so none of it ran: {_error_text(error)})"
+            elif package := missing_package(error):
+                text += f" (note: {first.get('name')} stopped: {unavailable(package)})"
             else:
                 why = (
                     "timed out" if first["status"] == "timeout" else "raised " + _error_text(error)
@@ -193,4 +196,7 @@ def explain_error(function: str, error: dict, ctx: Context) -> str:
         return f"`{function}` ran out of memory (limit {ctx.limits.memory_mb} MiB)"
     if kind == "InvalidResult":
         return f"`{function}` returned data the grader cannot read ({error.get('message')})"
+    if package := missing_package(error):
+        where = f" (`{function}` uses it at {error['where']})" if error.get("where") else ""
+        return unavailable(package) + where
     return f"`{function}` raised {_error_text(error)}"

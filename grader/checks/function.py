@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
-from grader.checks.compare import compare
+from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
 from grader.checks.inputs import draw, signature
 from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
@@ -24,8 +24,9 @@ class FunctionCheck(Check):
         self.trials = int(spec.get("trials", len(self.dims)))
         if self.trials < 1:
             raise AssignmentError(f"{source}: trials must be at least 1", field="trials")
-        self.rtol = float(spec.get("rtol", 1e-6))
-        self.atol = float(spec.get("atol", 1e-9))
+        # rtol: the older name of tolerance (it was elementwise then)
+        self.tolerance = tolerance_field(spec, "tolerance", source, spec.get("rtol"))
+        self.atol = tolerance_field(spec, "atol", source, 0.0)
         self.returns: list[str] | None = spec.get("returns")
 
     def draw_inputs(self, rng: np.random.Generator) -> list[tuple[dict, list[Any]]]:
@@ -49,6 +50,7 @@ class FunctionCheck(Check):
         if outcome.failure:
             return self.result(False, outcome.failure)
         names = [a["name"] for a in self.args]
+        scale = scales([expected for _, expected in state])
         failures = []
         for (values, expected), call in zip(state, outcome.calls, strict=True):
             call_text = signature(self.function, names, values)
@@ -62,7 +64,12 @@ class FunctionCheck(Check):
                 )
                 continue
             mismatch = compare(
-                expected, call.value, rtol=self.rtol, atol=self.atol, names=self.returns
+                expected,
+                call.value,
+                tolerance=self.tolerance,
+                scale=scale,
+                atol=self.atol,
+                names=self.returns,
             )
             if mismatch:
                 failures.append(
@@ -89,3 +96,13 @@ class FunctionCheck(Check):
         result = self.result(False, message, failures=failures)
         trials = [(values, call) for (values, _), call in zip(state, outcome.calls, strict=True)]
         return diagnose_check(self, result, trials, ctx, names=self.returns)
+
+
+def tolerance_field(spec: dict, key: str, source: str, default: Any = None) -> float:
+    """A tolerance from the spec: a number >= 0 (the shared default when absent)."""
+    value = spec.get(key, default)
+    if value is None:
+        return DEFAULT_TOLERANCE
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise AssignmentError(f"{source}: {key} must be a number >= 0", field=key)
+    return float(value)

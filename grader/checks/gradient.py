@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Context, Outcome, encode_args, explain_error
-from grader.checks.compare import excerpt
+from grader.checks.compare import (
+    digits_to_tell,
+    excerpt,
+    relative_error,
+    rounding_floor,
+    scales,
+)
 from grader.checks.function import FunctionCheck
 from grader.checks.inputs import signature
 from grader.diagnosis import diagnose_check
@@ -58,7 +64,6 @@ class GradientCheck(FunctionCheck):
                     f"{source}: wrt names {name!r}, which is not an argument", field="wrt"
                 )
         self.eps = float(spec.get("eps", 1e-6))
-        self.tolerance = float(spec.get("tolerance", 1e-5))
 
     def reference_functions(self) -> list[str]:
         return [self.cost]
@@ -77,7 +82,12 @@ class GradientCheck(FunctionCheck):
         names = [a["name"] for a in self.args]
         cost = getattr(ctx.reference, self.cost)
         rows, fails = [], 0
-        for values, call in zip(state, outcome.calls, strict=True):
+        numerics = [
+            [numerical_gradient(cost, values, names.index(n), self.eps) for n in self.wrt]
+            for values in state
+        ]
+        scale = scales([[numeric for numeric, _ in per] for per in numerics])
+        for values, call, per in zip(state, outcome.calls, numerics, strict=True):
             call_text = signature(self.function, names, values)
             if call.error:
                 message = explain_error(self.function, call.error, ctx)
@@ -91,8 +101,9 @@ class GradientCheck(FunctionCheck):
                     f"{call_text}: expected {len(self.wrt)} gradients "
                     f"({', '.join(self.wrt)}), got {_count(call.value)}",
                 )
-            for name, grad in zip(self.wrt, got, strict=True):
-                numeric, noise = numerical_gradient(cost, values, names.index(name), self.eps)
+            for i, (name, grad) in enumerate(zip(self.wrt, got, strict=True)):
+                numeric, noise = per[i]
+                noise = noise + max(self.atol, rounding_floor(scale[i]))
                 row = _row(name, numeric, noise, grad, self.tolerance)
                 fails += not row["passed"]
                 rows.append(row)
@@ -131,8 +142,9 @@ def _count(value: Any) -> str:
 
 def _row(name: str, numeric: np.ndarray, noise: np.ndarray, grad: Any, tolerance: float) -> dict:
     """Passes when the relative error is within tolerance, or when every entry is
-    within the noise of the central difference (tiny gradients, where the
-    relative error only measures rounding)."""
+    within the noise: that of the central difference (tiny gradients, where the
+    relative error only measures rounding), plus the float32 rounding of the
+    check's scale when the caller adds it (see grader.checks.compare)."""
     row = {
         "param": name,
         "shape": list(numeric.shape),
@@ -150,17 +162,18 @@ def _row(name: str, numeric: np.ndarray, noise: np.ndarray, grad: Any, tolerance
         row["problem"] = f"shape {tuple(g.shape)}, expected {tuple(numeric.shape)}"
         return row
     diff = np.abs(g - numeric)
-    rel = float(
-        np.linalg.norm(g - numeric) / max(np.linalg.norm(g) + np.linalg.norm(numeric), 1e-12)
-    )
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    rel = relative_error(numeric, g)
+    flat = int(np.argmax(np.where(np.isnan(diff), np.inf, diff)))
+    worst = np.unravel_index(flat, diff.shape) if diff.ndim else ()
+    d = digits_to_tell(float(numeric[worst]), float(g[worst]), 4)
     row.update(
         rel_error=rel,
         worst=[int(i) for i in worst],
         passed=bool(np.all(np.isfinite(g)) and (rel <= tolerance or np.all(diff <= noise))),
         expected_worst=float(numeric[worst]),
         got_worst=float(g[worst]),
-        excerpt=f"numerical {excerpt(numeric)}, yours {excerpt(g)}",
+        excerpt=f"numerical {excerpt(numeric, digits=d, around=flat)}, "
+        f"yours {excerpt(g, digits=d, around=flat)}",
     )
     return row
 
@@ -172,8 +185,7 @@ def _row_text(row: dict) -> str:
     mark = "ok" if row["passed"] else "WRONG"
     text = f"{row['param']} {shape}: relative error {row['rel_error']:.2g} {mark}"
     if not row["passed"]:
-        text += (
-            f" (worst at {row['worst']}: numerical {row['expected_worst']:.6g}, "
-            f"yours {row['got_worst']:.6g})"
-        )
+        x, y = row["expected_worst"], row["got_worst"]
+        d = digits_to_tell(x, y)
+        text += f" (worst at {row['worst']}: numerical {x:.{d}g}, yours {y:.{d}g})"
     return text

@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-codec = np = None  # imported in main(), after the limits are in force
+codec = np = notebook_env = None  # imported in main(), after the limits are in force
 RESULTS_FD = -1  # given on the command line
 _sources = {}
 
@@ -57,17 +57,10 @@ def _alarm(signum, frame):
     raise CellTimeout()
 
 
-class _FakeIPython:
-    def run_line_magic(self, *args, **kwargs):
-        return None
-
-    run_cell_magic = system = magic = run_line_magic
-
-
 def _namespace(module_name):
+    """A notebook's globals, with what Jupyter provides without an import (notebook_env.py)."""
     ns = {"__name__": module_name, "__builtins__": __builtins__}
-    ns["get_ipython"] = lambda: _FakeIPython()
-    ns["display"] = lambda *objs, **kw: print(*objs)
+    notebook_env.install(ns)
     return ns
 
 
@@ -85,10 +78,9 @@ def run_cells(cells, cell_seconds, module_name):
         entry = {"index": index, "name": cell["name"], "status": "ok"}
         start = time.monotonic()
         try:
-            code = compile(cell["source"], filename, "exec")
             signal.setitimer(signal.ITIMER_REAL, cell_seconds)
             try:
-                exec(code, ns)
+                notebook_env.run_cell(cell["source"], filename, ns)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except CellTimeout:
@@ -280,7 +272,7 @@ def apply_limits(limits):
 def main():
     """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
     later: a warm sandbox imports the usual modules first, then waits for it."""
-    global codec, np, RESULTS_FD
+    global codec, np, notebook_env, RESULTS_FD
     env_dir, RESULTS_FD = sys.argv[1], int(sys.argv[2])
     preload = [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else []
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
@@ -289,6 +281,7 @@ def main():
     _emit({"event": "start"})
     sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), env_dir]
     import codec
+    import notebook_env
     import numpy as np
 
     _prime_matplotlib(env_dir)

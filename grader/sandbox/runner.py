@@ -32,7 +32,7 @@ from grader.sandbox.limits import Limits
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("harness.py", "codec.py")
+RUNTIME_FILES = ("harness.py", "codec.py", "notebook_env.py")
 
 
 @dataclass
