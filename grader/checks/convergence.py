@@ -1,18 +1,32 @@
-"""Convergence check: train with the student's own code, judge with the reference forward pass."""
+"""Convergence check: train with the student's own code, judge with the reference forward pass.
+
+Each grading run trains on data of its own: seeds drawn from the calibrated pool
+``seeds``, the samples shuffled, the classes swapped at random (``shuffle``,
+``swap_classes``). With a reference ``gradient``, the training *procedure* is
+checked too (see ``grader.checks.steps``): a ``train()`` is called again for
+``k`` and ``k + 1`` epochs (one secret ``k``, and ``k + 1`` = the scored number,
+which ties the scored parameters to a gradient step), a momentum loop records its
+iterations; a training that does not step by the gradient scores nothing, however
+accurate its final parameters.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from grader import datasets
-from grader.checks.base import Check, Context, Outcome, explain_error
+from grader.checks import steps
+from grader.checks.base import Call, Check, Context, Outcome, explain_error
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 from grader.sandbox import codec
 
 DRIVERS = ("call", "momentum")
+RECORD_ALL_VALUES = 2_000_000  # a momentum loop records every iteration up to this many values
+RECORD_SOME = 32  # else this many secret iterations
 
 
 class ConvergenceCheck(Check):
@@ -36,6 +50,23 @@ class ConvergenceCheck(Check):
         self.seeds = [int(s) for s in spec["seeds"]]
         if not self.seeds:
             raise AssignmentError(f"{source}: seeds must not be empty", field="seeds")
+        runs = spec.get("runs", len(self.seeds))
+        if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= len(self.seeds):
+            raise AssignmentError(
+                f"{source}: runs must be a whole number from 1 to the number of seeds",
+                field="runs",
+            )
+        #: trainings per grading run, on seeds drawn from ``seeds`` (all, in order, by default)
+        self.runs = runs
+        for key in ("shuffle", "swap_classes"):
+            if not isinstance(spec.get(key, False), bool):
+                raise AssignmentError(f"{source}: {key} must be true or false", field=key)
+        self.shuffle = spec.get("shuffle", False)
+        self.swap_classes = spec.get("swap_classes", False)
+        #: reference function(X, Y, *params) -> the loss's gradient; enables the step checks
+        self.gradient = spec.get("gradient")
+        if self.gradient is not None and not isinstance(self.gradient, str):
+            raise AssignmentError(f"{source}: gradient must be a function name", field="gradient")
         self.judge = spec["judge"]
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
@@ -46,6 +77,21 @@ class ConvergenceCheck(Check):
         number = isinstance(total, int | float) and not isinstance(total, bool)
         self.total_epochs = int(total) if number and total > 0 else None
         self.curve_epochs = _curve_epochs(spec, self.driver, self.total_epochs, source)
+        if self.gradient and self.driver == "call":
+            if self.total_epochs is None or self.total_epochs < 2:
+                raise AssignmentError(
+                    f"{source}: checking the training steps (gradient) needs kwargs."
+                    f"{self.epochs_arg} of at least 2",
+                    field="gradient",
+                )
+            self.rate_arg = spec.get("rate_arg", "learning_rate")
+            rate = spec.get("kwargs", {}).get(self.rate_arg)
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+                raise AssignmentError(
+                    f"{source}: checking the training steps (gradient) needs a positive "
+                    f"kwargs.{self.rate_arg}",
+                    field="gradient",
+                )
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
@@ -57,78 +103,131 @@ class ConvergenceCheck(Check):
 
     def reference_functions(self) -> list[str]:
         names = [self.judge] + ([self.spec["init"]] if self.driver == "momentum" else [])
-        return names + ([self.loss] if self.loss else [])
+        return names + [n for n in (self.loss, self.gradient) if n]
+
+    def draw_runs(self, rng: np.random.Generator) -> list[dict]:
+        """This grading run's trainings: which seed, sample order and class labels."""
+        chosen = (
+            sorted(rng.choice(len(self.seeds), size=self.runs, replace=False).tolist())
+            if self.runs < len(self.seeds)
+            else range(len(self.seeds))
+        )
+        runs = []
+        for index in chosen:
+            seed = self.seeds[index]
+            n = len(datasets.make(self.dataset, seed)[0])
+            runs.append(
+                {
+                    "seed": seed,
+                    "order": rng.permutation(n).tolist() if self.shuffle else None,
+                    "swap": bool(rng.integers(2)) if self.swap_classes else False,
+                }
+            )
+        return runs
+
+    def run_data(self, run: dict) -> tuple[np.ndarray, np.ndarray]:
+        X, Y = datasets.make(self.dataset, int(run["seed"]))
+        return datasets.variant(X, Y, run.get("order"), bool(run.get("swap")))
 
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
-        data = [datasets.make(self.dataset, seed) for seed in self.seeds]
-        if self.driver == "call":
-            seed_arg = self.spec.get("seed_arg", "seed")
-            calls = []
-            for seed, (X, Y) in zip(self.seeds, data, strict=True):
-                kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
-                kwargs[seed_arg] = codec.encode(seed)
-                calls.append(
-                    {
-                        "fn": self.function,
-                        "args": [codec.encode(X), codec.encode(Y)],
-                        "kwargs": kwargs,
-                    }
-                )
-            # the loss curve of the plots: the first seed trained again for fewer epochs
-            # (training is deterministic given its seed); never scored
-            first = calls[0]
-            for epochs in self.curve_epochs:
-                kwargs = {**first["kwargs"], self.epochs_arg: codec.encode(epochs)}
-                calls.append({**first, "kwargs": kwargs})
-            task = {"driver": "call", "calls": calls}
-        else:
-            init = getattr(ctx.reference, self.spec["init"])
-            loops = []
-            for seed, (X, T) in zip(self.seeds, data, strict=True):
-                params = init(seed)
-                shapes = [list(np.shape(p)) for p in params]
-                loops.append(
-                    {
-                        "X": codec.encode(X),
-                        "T": codec.encode(T),
-                        "params": [codec.encode(p) for p in params],
-                        "iterations": int(self.spec["iterations"]),
-                        "learning_rate": float(self.spec["learning_rate"]),
-                        "momentum": float(self.spec["momentum"]),
-                    }
-                )
-            task = {"driver": "momentum", "loops": loops}
-            return task, {"data": data, "shapes": shapes}
-        return task, {"data": data, "shapes": self.param_shapes}
+        runs = self.draw_runs(rng)
+        data = [self.run_data(run) for run in runs]
+        state: dict[str, Any] = {"runs": runs, "data": data, "shapes": self.param_shapes}
+        if self.driver == "momentum":
+            return self._plan_loops(rng, ctx, runs, data, state)
+        seed_arg = self.spec.get("seed_arg", "seed")
+        calls = []
+        for run, (X, Y) in zip(runs, data, strict=True):
+            kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
+            kwargs[seed_arg] = codec.encode(run["seed"])
+            # numpy's and random's global generators are seeded before every call, so that
+            # a training that draws from them unseeded still repeats itself exactly
+            calls.append(
+                {
+                    "fn": self.function,
+                    "args": [codec.encode(X), codec.encode(Y)],
+                    "kwargs": kwargs,
+                    "reseed": int(rng.integers(2**31)),
+                }
+            )
+        # the loss curve of the plots: the first run trained again for fewer epochs
+        # (training is deterministic given its seed); never scored
+        scored = list(calls)
+        for epochs in self.curve_epochs:
+            calls.append(self._again(scored[0], epochs))
+        if self.gradient:
+            # the step checks: one run, secret, trained again for total - 1 epochs (its scored
+            # parameters must be one step further) and for k, k + 1 epochs (k secret,
+            # log-uniform below total - 1), and once more for 1 epoch (is it deterministic?)
+            total = int(self.total_epochs or 0)
+            which = int(rng.integers(len(runs)))
+            k = min(int(math.exp(rng.uniform(0, math.log(total - 1)))), total - 2)
+            state["steps"] = {"run": which, "first": len(calls), "k": k, "total": total}
+            for epochs in (1, 1, total - 1, k, k + 1):
+                calls.append(self._again(scored[which], epochs))
+        return {"driver": "call", "calls": calls}, state
+
+    def _again(self, call: dict, epochs: int) -> dict:
+        return {**call, "kwargs": {**call["kwargs"], self.epochs_arg: codec.encode(epochs)}}
+
+    def _plan_loops(self, rng, ctx, runs, data, state) -> tuple[dict, Any]:
+        init = getattr(ctx.reference, self.spec["init"])
+        iterations = int(self.spec["iterations"])
+        loops, starts = [], []
+        for run, (X, T) in zip(runs, data, strict=True):
+            params = [np.asarray(p, dtype=float) for p in init(run["seed"])]
+            starts.append(params)
+            loop = {
+                "X": codec.encode(X),
+                "T": codec.encode(T),
+                "params": [codec.encode(p) for p in params],
+                "iterations": iterations,
+                "learning_rate": float(self.spec["learning_rate"]),
+                "momentum": float(self.spec["momentum"]),
+            }
+            if self.gradient:
+                size = sum(p.size for p in params)
+                if iterations * size * 4 <= RECORD_ALL_VALUES:
+                    loop["record"] = list(range(iterations))
+                else:  # a secret few, always with the first and the last
+                    some = rng.choice(iterations, size=min(RECORD_SOME, iterations), replace=False)
+                    loop["record"] = sorted({0, iterations - 1, *some.tolist()})
+            loops.append(loop)
+        state.update(shapes=[list(p.shape) for p in starts[0]], starts=starts)
+        return {"driver": "momentum", "loops": loops}, state
 
     def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
         if outcome.failure:
             return self.result(False, outcome.failure)
+        if ctx.forbidden:
+            return self.result(
+                False,
+                f"{ctx.forbidden[0]}: this check counts only what your own code trains",
+                fraction=0.0,
+            )
         judge = getattr(ctx.reference, self.judge)
         what = self.function or "update_velocity / update_params"
-        runs, problems = [], []
+        runs, problems, records = [], [], []
         shapes = state["shapes"]
-        scored = outcome.calls[: len(self.seeds)]
-        for seed, (X, Y), call in zip(self.seeds, state["data"], scored, strict=True):
+        scored = outcome.calls[: len(state["runs"])]
+        for spec, (X, Y), call in zip(state["runs"], state["data"], scored, strict=True):
+            run = {**spec, "accuracy": None}
+            records.append(None)
+            runs.append(run)
             if call.error:
                 problems.append(explain_error(self.function or "training", call.error, ctx))
-                runs.append({"seed": seed, "accuracy": None})
                 continue
             params, trajectory = call.value, None
-            if self.driver == "momentum" and isinstance(params, list) and len(params) == 2:
-                params, trajectory = params
-            run = {"seed": seed, "accuracy": None}
+            if self.driver == "momentum" and isinstance(params, list) and len(params) == 3:
+                params, trajectory, records[-1] = params
             try:
-                if not isinstance(params, list) or not all(
-                    isinstance(p, np.ndarray) for p in params
-                ):
+                if not _arrays(params):
                     raise TypeError("expected a list of parameter arrays")
                 if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
                     problems.append(
                         f"training returned parameters of shapes {_shapes(params)}, "
                         f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X))
                     )
-                    runs.append(run)
                     continue
                 run["accuracy"] = float(judge(params, X, Y))
                 if trajectory and self.loss:
@@ -139,7 +238,6 @@ class ConvergenceCheck(Check):
                     f"the trained parameters could not be used by the reference network "
                     f"({type(exc).__name__}: {exc}); returned {_shapes(params)}"
                 )
-            runs.append(run)
         converged = sum(
             1 for r in runs if r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy
         )
@@ -156,21 +254,105 @@ class ConvergenceCheck(Check):
             )
             if problems:
                 message += "; " + problems[0]
+        fraction = converged / len(runs)
+        not_trained = self._steps_problem(state, outcome, records, ctx) if converged else None
+        if not_trained:
+            passed, fraction = False, 0.0
+            message = f"{not_trained}. " + message
+        curve_calls = outcome.calls[len(runs) : len(runs) + len(self.curve_epochs)]
         curve = [
             [epochs, call.value]
-            for epochs, call in zip(
-                self.curve_epochs, outcome.calls[len(self.seeds) :], strict=True
-            )
+            for epochs, call in zip(self.curve_epochs, curve_calls, strict=True)
             if not call.error
+        ]
+        loop = self.driver == "momentum"
+        trained = [  # without a loop's recorded iterations: they are checked, not kept
+            None if c.error else c.value[:2] if loop and isinstance(c.value, list) else c.value
+            for c in scored
         ]
         return self.result(
             passed,
             message,
-            fraction=converged / len(runs),
+            fraction=fraction,
             runs=runs,
-            trained=[None if c.error else c.value for c in scored],  # for grader.plots
+            trained=trained,  # for grader.plots
             curve=curve,
         )
+
+    # -- was it trained by gradient steps? ----------------------------------------------
+    def _steps_problem(
+        self, state: dict, outcome: Outcome, records: list, ctx: Context
+    ) -> str | None:
+        """Why the training is not the gradient descent it should be, or None."""
+        if not self.gradient:
+            return None
+        grad = getattr(ctx.reference, self.gradient)
+        if self.driver == "momentum":
+            return self._loop_problem(state, outcome, records, grad)
+        plan = state["steps"]
+        run = state["runs"][plan["run"]]
+        X, Y = state["data"][plan["run"]]
+        first = plan["first"]
+        once, again, before_last, at_k, after_k = outcome.calls[first : first + 5]
+        final = outcome.calls[plan["run"]]
+        k, total = plan["k"], plan["total"]
+        who = f"your {self.function}() (seed {run['seed']})"
+        calls = {1: once, total - 1: before_last, k: at_k, k + 1: after_k, total: final}
+        failed = next((e for e, c in calls.items() if _params_of(c, state["shapes"]) is None), None)
+        if failed is not None:
+            error = calls[failed].error
+            why = explain_error(self.function, error, ctx) if error else "it returned no parameters"
+            return (
+                f"{who} could not be checked for gradient descent: trained for {failed} "
+                f"epochs, {why}"
+            )
+        if len(once.value) != len(again.value) or not all(
+            np.array_equal(a, b) for a, b in zip(once.value, again.value, strict=True)
+        ):
+            return (
+                f"{who} is not repeatable: trained twice for 1 epoch with the same seed, it "
+                "returned different parameters (seed your initialisation with `seed`)"
+            )
+        rate = float(self.spec["kwargs"][self.rate_arg])
+        for start, end, a, b in ((k, k + 1, at_k, after_k), (total - 1, total, before_last, final)):
+            why = steps.descent_step(grad, X, Y, _floats(a.value), _floats(b.value), rate)
+            if why:
+                return (
+                    f"{who} did not update the parameters by gradient descent between epochs "
+                    f"{start} and {end}: {why}; only parameters reached by gradient steps count"
+                )
+        return None
+
+    def _loop_problem(self, state: dict, outcome: Outcome, records: list, grad) -> str | None:
+        scored = outcome.calls[: len(state["runs"])]
+        for run, (X, T), start, call, record in zip(
+            state["runs"], state["data"], state["starts"], scored, records, strict=True
+        ):
+            if call.error:
+                continue
+            final = call.value[0] if isinstance(call.value, list) and call.value else None
+            if not _arrays(record, count=5) or not _arrays(final):
+                return (
+                    f"the training loop of seed {run['seed']} could not be checked for "
+                    "gradient descent (its iterations were not recorded)"
+                )
+            why = steps.momentum_steps(
+                grad,
+                X,
+                T,
+                start,
+                record,
+                _floats(final),
+                iterations=int(self.spec["iterations"]),
+                learning_rate=float(self.spec["learning_rate"]),
+                momentum=float(self.spec["momentum"]),
+            )
+            if why:
+                return (
+                    f"the training loop of seed {run['seed']} did not follow the momentum "
+                    f"update: {why}; only parameters reached by these steps count"
+                )
+        return None
 
 
 def _curve_epochs(spec: dict, driver: str, total: int | None, source: str) -> list[int]:
@@ -200,6 +382,28 @@ def _growth_hint(params: list, shapes: list, n_samples: int) -> str:
                 "the samples)"
             )
     return ""
+
+
+def _arrays(value: Any, count: int | None = None) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(p, np.ndarray) for p in value)
+        and (count is None or len(value) == count)
+    )
+
+
+def _floats(params: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.asarray(p, dtype=float) for p in params]
+
+
+def _params_of(call: Call, shapes: Any) -> list[np.ndarray] | None:
+    """The parameters a call returned, if they are arrays of the expected shapes."""
+    if call.error or not _arrays(call.value):
+        return None
+    if shapes and [list(p.shape) for p in call.value] != [list(s) for s in shapes]:
+        return None
+    return call.value
 
 
 def _pct(value: float | None) -> str:
