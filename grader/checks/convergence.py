@@ -19,7 +19,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checks import steps
-from grader.checks.base import Call, Check, Context, Outcome, explain_error
+from grader.checks.base import Check, Context, Outcome, explain_error
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 from grader.sandbox import codec
@@ -161,11 +161,21 @@ class ConvergenceCheck(Check):
             # log-uniform below total - 1), and once more for 1 epoch (is it deterministic?)
             total = int(self.total_epochs or 0)
             which = int(rng.integers(len(runs)))
-            k = min(int(math.exp(rng.uniform(0, math.log(total - 1)))), total - 2)
+            k = self._secret_epochs(rng, total)
             state["steps"] = {"run": which, "first": len(calls), "k": k, "total": total}
             for epochs in (1, 1, total - 1, k, k + 1):
                 calls.append(self._again(scored[which], epochs))
         return {"driver": "call", "calls": calls}, state
+
+    def _secret_epochs(self, rng: np.random.Generator, total: int) -> int:
+        """k for the step between k and k + 1 epochs: log-uniform in [1, total - 2] (cheap on
+        average, anywhere along the way), never next to a curve's epochs (never scored)."""
+        curve = set(self.curve_epochs)
+        for _ in range(100):
+            k = min(int(math.exp(rng.uniform(0, math.log(total - 1)))), total - 2)
+            if k not in curve and k + 1 not in curve:
+                return k
+        return total - 2
 
     def _again(self, call: dict, epochs: int) -> dict:
         return {**call, "kwargs": {**call["kwargs"], self.epochs_arg: codec.encode(epochs)}}
@@ -221,7 +231,7 @@ class ConvergenceCheck(Check):
             if self.driver == "momentum" and isinstance(params, list) and len(params) == 3:
                 params, trajectory, records[-1] = params
             try:
-                if not _arrays(params):
+                if not steps.arrays(params):
                     raise TypeError("expected a list of parameter arrays")
                 if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
                     problems.append(
@@ -255,10 +265,12 @@ class ConvergenceCheck(Check):
             if problems:
                 message += "; " + problems[0]
         fraction = converged / len(runs)
-        not_trained = self._steps_problem(state, outcome, records, ctx) if converged else None
+        not_trained = (
+            steps.training_problem(self, state, outcome, records, ctx) if converged else None
+        )
         if not_trained:
             passed, fraction = False, 0.0
-            message = f"{not_trained}. " + message
+            message = f"{not_trained} (accuracy of the returned parameters: {accs})"
         curve_calls = outcome.calls[len(runs) : len(runs) + len(self.curve_epochs)]
         curve = [
             [epochs, call.value]
@@ -278,81 +290,6 @@ class ConvergenceCheck(Check):
             trained=trained,  # for grader.plots
             curve=curve,
         )
-
-    # -- was it trained by gradient steps? ----------------------------------------------
-    def _steps_problem(
-        self, state: dict, outcome: Outcome, records: list, ctx: Context
-    ) -> str | None:
-        """Why the training is not the gradient descent it should be, or None."""
-        if not self.gradient:
-            return None
-        grad = getattr(ctx.reference, self.gradient)
-        if self.driver == "momentum":
-            return self._loop_problem(state, outcome, records, grad)
-        plan = state["steps"]
-        run = state["runs"][plan["run"]]
-        X, Y = state["data"][plan["run"]]
-        first = plan["first"]
-        once, again, before_last, at_k, after_k = outcome.calls[first : first + 5]
-        final = outcome.calls[plan["run"]]
-        k, total = plan["k"], plan["total"]
-        who = f"your {self.function}() (seed {run['seed']})"
-        calls = {1: once, total - 1: before_last, k: at_k, k + 1: after_k, total: final}
-        failed = next((e for e, c in calls.items() if _params_of(c, state["shapes"]) is None), None)
-        if failed is not None:
-            error = calls[failed].error
-            why = explain_error(self.function, error, ctx) if error else "it returned no parameters"
-            return (
-                f"{who} could not be checked for gradient descent: trained for {failed} "
-                f"epochs, {why}"
-            )
-        if len(once.value) != len(again.value) or not all(
-            np.array_equal(a, b) for a, b in zip(once.value, again.value, strict=True)
-        ):
-            return (
-                f"{who} is not repeatable: trained twice for 1 epoch with the same seed, it "
-                "returned different parameters (seed your initialisation with `seed`)"
-            )
-        rate = float(self.spec["kwargs"][self.rate_arg])
-        for start, end, a, b in ((k, k + 1, at_k, after_k), (total - 1, total, before_last, final)):
-            why = steps.descent_step(grad, X, Y, _floats(a.value), _floats(b.value), rate)
-            if why:
-                return (
-                    f"{who} did not update the parameters by gradient descent between epochs "
-                    f"{start} and {end}: {why}; only parameters reached by gradient steps count"
-                )
-        return None
-
-    def _loop_problem(self, state: dict, outcome: Outcome, records: list, grad) -> str | None:
-        scored = outcome.calls[: len(state["runs"])]
-        for run, (X, T), start, call, record in zip(
-            state["runs"], state["data"], state["starts"], scored, records, strict=True
-        ):
-            if call.error:
-                continue
-            final = call.value[0] if isinstance(call.value, list) and call.value else None
-            if not _arrays(record, count=5) or not _arrays(final):
-                return (
-                    f"the training loop of seed {run['seed']} could not be checked for "
-                    "gradient descent (its iterations were not recorded)"
-                )
-            why = steps.momentum_steps(
-                grad,
-                X,
-                T,
-                start,
-                record,
-                _floats(final),
-                iterations=int(self.spec["iterations"]),
-                learning_rate=float(self.spec["learning_rate"]),
-                momentum=float(self.spec["momentum"]),
-            )
-            if why:
-                return (
-                    f"the training loop of seed {run['seed']} did not follow the momentum "
-                    f"update: {why}; only parameters reached by these steps count"
-                )
-        return None
 
 
 def _curve_epochs(spec: dict, driver: str, total: int | None, source: str) -> list[int]:
@@ -382,28 +319,6 @@ def _growth_hint(params: list, shapes: list, n_samples: int) -> str:
                 "the samples)"
             )
     return ""
-
-
-def _arrays(value: Any, count: int | None = None) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(p, np.ndarray) for p in value)
-        and (count is None or len(value) == count)
-    )
-
-
-def _floats(params: list[np.ndarray]) -> list[np.ndarray]:
-    return [np.asarray(p, dtype=float) for p in params]
-
-
-def _params_of(call: Call, shapes: Any) -> list[np.ndarray] | None:
-    """The parameters a call returned, if they are arrays of the expected shapes."""
-    if call.error or not _arrays(call.value):
-        return None
-    if shapes and [list(p.shape) for p in call.value] != [list(s) for s in shapes]:
-        return None
-    return call.value
 
 
 def _pct(value: float | None) -> str:

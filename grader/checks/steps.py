@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+
+from grader.checks.base import Call, Context, Outcome, explain_error
 
 RTOL = 1e-3
 MAX_ORDERS_N = 5  # 5! = 120 orders of per-sample steps to try
@@ -163,3 +166,109 @@ def momentum_steps(
         if not _matches(moved, v_out[r], eps * (_norm(p_in[r]) + _norm(p_out[r]))):
             return f"at iteration {at[r] + 1}, update_params did not return P + V"
     return None
+
+
+# -- the steps of a convergence check's outcome -------------------------------------------
+
+
+def training_problem(
+    check, state: dict, outcome: Outcome, records: list, ctx: Context
+) -> str | None:
+    """Why a convergence check's training is not the gradient descent it should be, or
+    None. Its ``state`` is the check's plan; ``records``, a momentum loop's per run."""
+    if not check.gradient:
+        return None
+    grad = getattr(ctx.reference, check.gradient)
+    if check.driver == "momentum":
+        return _loop_problem(check, state, outcome, records, grad)
+    plan = state["steps"]
+    run = state["runs"][plan["run"]]
+    X, Y = state["data"][plan["run"]]
+    first = plan["first"]
+    once, again, before_last, at_k, after_k = outcome.calls[first : first + 5]
+    final = outcome.calls[plan["run"]]
+    k, total = plan["k"], plan["total"]
+    who = f"your {check.function}() (seed {run['seed']})"
+    calls = [(1, once), (1, again), (total - 1, before_last), (k, at_k), (k + 1, after_k)]
+    for epochs, call in [*calls, (total, final)]:
+        if params_of(call, state["shapes"]) is None:
+            why = (
+                explain_error(check.function, call.error, ctx)
+                if call.error
+                else "it returned no parameters of the expected shapes"
+            )
+            return (
+                f"{who} could not be checked for gradient descent: trained for {epochs} "
+                f"epochs, {why}"
+            )
+    if len(once.value) != len(again.value) or not all(
+        np.array_equal(a, b) for a, b in zip(once.value, again.value, strict=True)
+    ):
+        return (
+            f"{who} is not repeatable: trained twice for 1 epoch with the same seed, it "
+            "returned different parameters (seed your initialisation with `seed`)"
+        )
+    rate = float(check.spec["kwargs"][check.rate_arg])
+    for start, end, a, b in ((k, k + 1, at_k, after_k), (total - 1, total, before_last, final)):
+        why = descent_step(grad, X, Y, floats(a.value), floats(b.value), rate)
+        if why:
+            return (
+                f"{who} did not update the parameters by gradient descent between epochs "
+                f"{start} and {end}: {why}; only parameters reached by gradient steps count"
+            )
+    return None
+
+
+def _loop_problem(check, state: dict, outcome: Outcome, records: list, grad) -> str | None:
+    scored = outcome.calls[: len(state["runs"])]
+    for run, (X, T), start, call, record in zip(
+        state["runs"], state["data"], state["starts"], scored, records, strict=True
+    ):
+        if call.error:
+            continue
+        final = call.value[0] if isinstance(call.value, list) and call.value else None
+        if not arrays(record, count=5) or not arrays(final):
+            return (
+                f"the training loop of seed {run['seed']} could not be checked for "
+                "gradient descent (its iterations were not recorded)"
+            )
+        why = momentum_steps(
+            grad,
+            X,
+            T,
+            start,
+            record,
+            floats(final),
+            iterations=int(check.spec["iterations"]),
+            learning_rate=float(check.spec["learning_rate"]),
+            momentum=float(check.spec["momentum"]),
+        )
+        if why:
+            return (
+                f"the training loop of seed {run['seed']} did not follow the momentum "
+                f"update: {why}; only parameters reached by these steps count"
+            )
+    return None
+
+
+def arrays(value: Any, count: int | None = None) -> bool:
+    """A non-empty list of arrays (of ``count`` items)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(p, np.ndarray) for p in value)
+        and (count is None or len(value) == count)
+    )
+
+
+def floats(params: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.asarray(p, dtype=float) for p in params]
+
+
+def params_of(call: Call, shapes: Any) -> list[np.ndarray] | None:
+    """The parameters a call returned, if they are arrays of the expected shapes."""
+    if call.error or not arrays(call.value):
+        return None
+    if shapes and [list(p.shape) for p in call.value] != [list(s) for s in shapes]:
+        return None
+    return call.value
