@@ -32,6 +32,8 @@ FULL_MARKS = {
     ("xor-mlp", "correct.py"),
     ("xor-mlp", "correct_loops.py"),
     ("xor-mlp", "correct_matrix.py"),
+    ("xor-mlp", "correct_float32.py"),
+    ("xor-mlp", "correct_class.py"),
     ("xor-mlp", "correct.ipynb"),
     ("xor-mlp", "notebook_cell_error.ipynb"),
     ("circles-softmax", "correct.py"),
