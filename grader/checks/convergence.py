@@ -3,10 +3,10 @@
 Each grading run trains on data of its own: seeds drawn from the calibrated pool
 ``seeds``, the samples shuffled, the classes swapped at random (``shuffle``,
 ``swap_classes``). With a reference ``gradient``, the training *procedure* is
-checked too (see ``grader.checks.steps``): a ``train()`` is called again for
-``k`` and ``k + 1`` epochs (one secret ``k``, and ``k + 1`` = the scored number,
-which ties the scored parameters to a gradient step), a momentum loop records its
-iterations; a training that does not step by the gradient scores nothing, however
+checked too (see ``grader.checks.steps``): a ``train()`` is called again for one
+secret ``k`` and ``k + 1`` epochs, and for one epoch less than scored (which ties
+the scored parameters to a gradient step); a momentum loop records its
+iterations. A training that does not step by the gradient scores nothing, however
 accurate its final parameters.
 """
 
@@ -248,9 +248,8 @@ class ConvergenceCheck(Check):
                     f"the trained parameters could not be used by the reference network "
                     f"({type(exc).__name__}: {exc}); returned {_shapes(params)}"
                 )
-        converged = sum(
-            1 for r in runs if r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy
-        )
+        counted = [r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy for r in runs]
+        converged = sum(counted)
         accs = ", ".join(f"seed {r['seed']}: {_pct(r['accuracy'])}" for r in runs)
         passed = converged == len(runs)
         if passed:
@@ -266,7 +265,9 @@ class ConvergenceCheck(Check):
                 message += "; " + problems[0]
         fraction = converged / len(runs)
         not_trained = (
-            steps.training_problem(self, state, outcome, records, ctx) if converged else None
+            steps.training_problem(self, state, outcome, records, counted, ctx)
+            if converged
+            else None
         )
         if not_trained:
             passed, fraction = False, 0.0

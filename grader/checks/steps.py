@@ -172,15 +172,16 @@ def momentum_steps(
 
 
 def training_problem(
-    check, state: dict, outcome: Outcome, records: list, ctx: Context
+    check, state: dict, outcome: Outcome, records: list, counted: list[bool], ctx: Context
 ) -> str | None:
     """Why a convergence check's training is not the gradient descent it should be, or
-    None. Its ``state`` is the check's plan; ``records``, a momentum loop's per run."""
+    None. Its ``state`` is the check's plan; ``records``, a momentum loop's per run;
+    ``counted``, which runs reached the target (the loops of the others earn nothing)."""
     if not check.gradient:
         return None
     grad = getattr(ctx.reference, check.gradient)
     if check.driver == "momentum":
-        return _loop_problem(check, state, outcome, records, grad)
+        return _loop_problem(check, state, outcome, records, counted, grad)
     plan = state["steps"]
     run = state["runs"][plan["run"]]
     X, Y = state["data"][plan["run"]]
@@ -219,12 +220,14 @@ def training_problem(
     return None
 
 
-def _loop_problem(check, state: dict, outcome: Outcome, records: list, grad) -> str | None:
+def _loop_problem(
+    check, state: dict, outcome: Outcome, records: list, counted: list[bool], grad
+) -> str | None:
     scored = outcome.calls[: len(state["runs"])]
-    for run, (X, T), start, call, record in zip(
-        state["runs"], state["data"], state["starts"], scored, records, strict=True
+    for run, (X, T), start, call, record, count in zip(
+        state["runs"], state["data"], state["starts"], scored, records, counted, strict=True
     ):
-        if call.error:
+        if not count:
             continue
         final = call.value[0] if isinstance(call.value, list) and call.value else None
         if not arrays(record, count=5) or not arrays(final):
