@@ -17,6 +17,7 @@ from types import ModuleType
 
 from grader.checks import Check, build_check
 from grader.errors import AssignmentError, AssignmentNotFound
+from grader.forbidden_imports import validate as validate_forbidden
 from grader.sandbox.limits import DEFAULT_LIMITS, Limits
 
 SPEC_FILE = "assignment.toml"
@@ -43,6 +44,8 @@ class Assignment:
     starter: Path | None = None
     digest: str = ""
     spec: dict = field(default_factory=dict, repr=False)
+    #: modules the submission may not import (its convergence checks then score nothing)
+    forbidden_imports: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -134,6 +137,7 @@ def load_assignment(folder: Path | str) -> Assignment:
             f"{source}: duplicate check names {', '.join(duplicates)}", field="name"
         )
     limits = DEFAULT_LIMITS.override(spec.get("limits", {}), source=f"{source}: limits")
+    forbidden = validate_forbidden(spec.get("forbidden_imports", []), str(source))
     reference = folder / spec.get("reference", "reference.py")
     if not reference.is_file():
         raise AssignmentError(
@@ -155,6 +159,7 @@ def load_assignment(folder: Path | str) -> Assignment:
         starter=starter,
         digest=_digest(folder),
         spec=spec,
+        forbidden_imports=forbidden,
     )
 
 

@@ -39,6 +39,19 @@ def circles(
 DATASETS = {"xor": xor, "circles": circles}
 
 
+def variant(
+    X: np.ndarray, Y: np.ndarray, order: list[int] | None = None, swap: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same problem in another sample ``order``, with the two classes swapped if ``swap``
+    (``1 - Y`` for one output column, the columns reversed for one-hot targets): a grading
+    run's own data, so that parameters fitted in advance for the public data do not carry."""
+    if order is not None:
+        X, Y = X[np.asarray(order)], Y[np.asarray(order)]
+    if swap:
+        Y = 1.0 - Y if Y.shape[1] == 1 else Y[:, ::-1].copy()
+    return X, Y
+
+
 def make(spec: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
     options = dict(spec)
     name = options.pop("name", None)

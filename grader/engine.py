@@ -13,6 +13,7 @@ from grader.assignments import Assignment
 from grader.checks import Context, read_outcome
 from grader.diagnosis import refine
 from grader.errors import SubmissionRejected
+from grader.forbidden_imports import scan
 from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
@@ -38,7 +39,8 @@ def grade(
     seed = secrets.randbits(32) if seed is None else seed
     backend = backend or (pool.backend if pool else make_backend())
     limits = assignment.limits
-    ctx = Context(reference=assignment.reference, limits=limits)
+    forbidden = [use.message() for use in scan(submission.cells, assignment.forbidden_imports)]
+    ctx = Context(reference=assignment.reference, limits=limits, forbidden=forbidden)
     rng = np.random.default_rng(seed)
     plans, tasks = [], []
     for index, check in enumerate(assignment.checks):
@@ -51,6 +53,7 @@ def grade(
         "cell_seconds": limits.cell_seconds,
         "cells": submission.cells,
         "tasks": tasks,
+        "forbidden_imports": list(assignment.forbidden_imports),
     }
     sandbox = (pool.take(limits) if pool else None) or SandboxProcess(backend, limits)
     raw = sandbox.run(job, limits)
@@ -77,7 +80,7 @@ def grade(
         status="graded",
         checks=results,
         max_score=assignment.max_score,
-        error=_run_problems(raw),
+        error="; ".join(p for p in [*forbidden, _run_problems(raw)] if p)[:500] or None,
     )
     result.log = {
         "seed": seed,

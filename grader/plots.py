@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from grader import datasets
-
 log = logging.getLogger(__name__)
 
 LOSS_NAMES = ("cost_of_params", "loss_of_params")
@@ -53,7 +51,10 @@ def render_plots(assignment, result) -> dict[str, bytes]:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 curve = details.get("curve") or []
-                plots.update(_check_plots(assignment.reference, check, trained, curve, shapes))
+                runs = details.get("runs") or []
+                plots.update(
+                    _check_plots(assignment.reference, check, trained, curve, shapes, runs)
+                )
         except Exception:  # noqa: BLE001 - a plot must never cost a result
             log.exception("plots of %s for %s failed", check.name, assignment.slug)
     return plots
@@ -180,11 +181,17 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _check_plots(reference, check, trained: list, curve: list, shapes: list) -> dict[str, bytes]:
+def _check_plots(
+    reference, check, trained: list, curve: list, shapes: list, runs: list | None = None
+) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
-    seeds = check.seeds[: len(trained)]
-    data = [datasets.make(check.dataset, seed) for seed in seeds]
-    runs = [_student_run(check, value, shapes) for value in trained]
+    # the grading run's own data (seed, sample order, classes); results stored before
+    # runs had them name only the seed
+    if not runs or len(runs) != len(trained) or not all(isinstance(r, dict) for r in runs):
+        runs = [{"seed": seed} for seed in check.seeds[: len(trained)]]
+    seeds = [int(r["seed"]) for r in runs]
+    data = [check.run_data(r) for r in runs]
+    runs = [_student_run(check, value, shapes) for value in trained]  # from here, the student's
     loss = _loss_function(reference, check)
     if loss is not None:
         curves = _with_curve(check, runs, curve)

@@ -81,6 +81,8 @@ def within_memory_filesystems(report: dict) -> None:
     assert report["/dev"] == 0, report
     for way in ("memfd", "sysv_shm", "sysv_queue", "posix_queue"):
         assert report[way] == 0, report
+    zero: tuple[str, ...] = ()  # checks that must score nothing at all
+    says: tuple[str, ...] = ()  # words the zero-scored checks' feedback must contain
 
 
 BACKWARD = ("backward", "backward-numerical", "xor-converges")
@@ -147,6 +149,38 @@ ATTACKS = {
         max_seconds=30,
     ),
     "forged_records_flood": Attack(must_fail=BACKWARD, max_seconds=30),
+    # convergence without training (issue 13): passing needs gradient steps of one's own
+    "hand_written_xor_weights": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid", "forward", "loss"),
+        zero=("xor-converges",),
+        says=("did not update the parameters by gradient descent",),
+    ),
+    "fake_loss_curve": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid", "forward", "loss"),
+        zero=("xor-converges",),
+        says=("did not update the parameters by gradient descent",),
+    ),
+    "sklearn_mlp_train": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid", "forward", "loss"),
+        zero=("xor-converges",),
+        says=("`sklearn.neural_network` is not allowed in this assignment",),
+    ),
+    "sklearn_mlp_hidden_import": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid", "forward", "loss"),
+        zero=("xor-converges",),
+        says=("did not update the parameters by gradient descent",),
+    ),
+    "circles_jump_to_fitted_weights": Attack(
+        slug="circles-softmax",
+        must_fail=("error_output", "backprop_gradients", "update_velocity"),
+        must_pass=("logistic", "softmax", "nn", "cost"),
+        zero=("circles-converges",),
+        says=("did not follow the momentum update",),
+    ),
     "disk_fill": Attack(
         must_fail=BACKWARD,
         must_pass=("sigmoid",),
@@ -357,6 +391,10 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
         assert checks[check]["passed"], checks[check]
     if attack.must_fail:
         assert result["score"] < result["max_score"]
+    for check in attack.zero:
+        assert checks[check]["score"] == 0, checks[check]
+        for words in attack.says:
+            assert words in checks[check]["message"], checks[check]["message"]
 
     # Nothing secret came back.
     assert SECRET not in output

@@ -37,6 +37,8 @@ class Context:
     reference: Any
     limits: Any
     cells: list[dict] = field(default_factory=list)
+    #: why the submission breaks the assignment's forbidden_imports, one line per import
+    forbidden: list[str] = field(default_factory=list)
 
 
 class Check:

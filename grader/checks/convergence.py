@@ -1,18 +1,32 @@
-"""Convergence check: train with the student's own code, judge with the reference forward pass."""
+"""Convergence check: train with the student's own code, judge with the reference forward pass.
+
+Each grading run trains on data of its own: seeds drawn from the calibrated pool
+``seeds``, the samples shuffled, the classes swapped at random (``shuffle``,
+``swap_classes``). With a reference ``gradient``, the training *procedure* is
+checked too (see ``grader.checks.steps``): a ``train()`` is called again for one
+secret ``k`` and ``k + 1`` epochs, and for one epoch less than scored (which ties
+the scored parameters to a gradient step); a momentum loop records its
+iterations. A training that does not step by the gradient scores nothing, however
+accurate its final parameters.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from grader import datasets
+from grader.checks import steps
 from grader.checks.base import Check, Context, Outcome, explain_error
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 from grader.sandbox import codec
 
 DRIVERS = ("call", "momentum")
+RECORD_ALL_VALUES = 2_000_000  # a momentum loop records every iteration up to this many values
+RECORD_SOME = 32  # else this many secret iterations
 
 
 class ConvergenceCheck(Check):
@@ -43,6 +57,23 @@ class ConvergenceCheck(Check):
         self.seeds = [int(s) for s in spec["seeds"]]
         if not self.seeds:
             raise AssignmentError(f"{source}: seeds must not be empty", field="seeds")
+        runs = spec.get("runs", len(self.seeds))
+        if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= len(self.seeds):
+            raise AssignmentError(
+                f"{source}: runs must be a whole number from 1 to the number of seeds",
+                field="runs",
+            )
+        #: trainings per grading run, on seeds drawn from ``seeds`` (all, in order, by default)
+        self.runs = runs
+        for key in ("shuffle", "swap_classes"):
+            if not isinstance(spec.get(key, False), bool):
+                raise AssignmentError(f"{source}: {key} must be true or false", field=key)
+        self.shuffle = spec.get("shuffle", False)
+        self.swap_classes = spec.get("swap_classes", False)
+        #: reference function(X, Y, *params) -> the loss's gradient; enables the step checks
+        self.gradient = spec.get("gradient")
+        if self.gradient is not None and not isinstance(self.gradient, str):
+            raise AssignmentError(f"{source}: gradient must be a function name", field="gradient")
         self.judge = spec["judge"]
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
@@ -53,6 +84,21 @@ class ConvergenceCheck(Check):
         number = isinstance(total, int | float) and not isinstance(total, bool)
         self.total_epochs = int(total) if number and total > 0 else None
         self.curve_epochs = _curve_epochs(spec, self.driver, self.total_epochs, source)
+        if self.gradient and self.driver == "call":
+            if self.total_epochs is None or self.total_epochs < 2:
+                raise AssignmentError(
+                    f"{source}: checking the training steps (gradient) needs kwargs."
+                    f"{self.epochs_arg} of at least 2",
+                    field="gradient",
+                )
+            self.rate_arg = spec.get("rate_arg", "learning_rate")
+            rate = spec.get("kwargs", {}).get(self.rate_arg)
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+                raise AssignmentError(
+                    f"{source}: checking the training steps (gradient) needs a positive "
+                    f"kwargs.{self.rate_arg}",
+                    field="gradient",
+                )
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
@@ -71,78 +117,141 @@ class ConvergenceCheck(Check):
 
     def reference_functions(self) -> list[str]:
         names = [self.judge] + ([self.spec["init"]] if self.driver == "momentum" else [])
-        return names + ([self.loss] if self.loss else [])
+        return names + [n for n in (self.loss, self.gradient) if n]
+
+    def draw_runs(self, rng: np.random.Generator) -> list[dict]:
+        """This grading run's trainings: which seed, sample order and class labels."""
+        chosen = (
+            sorted(rng.choice(len(self.seeds), size=self.runs, replace=False).tolist())
+            if self.runs < len(self.seeds)
+            else range(len(self.seeds))
+        )
+        runs = []
+        for index in chosen:
+            seed = self.seeds[index]
+            n = len(datasets.make(self.dataset, seed)[0])
+            runs.append(
+                {
+                    "seed": seed,
+                    "order": rng.permutation(n).tolist() if self.shuffle else None,
+                    "swap": bool(rng.integers(2)) if self.swap_classes else False,
+                }
+            )
+        return runs
+
+    def run_data(self, run: dict) -> tuple[np.ndarray, np.ndarray]:
+        X, Y = datasets.make(self.dataset, int(run["seed"]))
+        return datasets.variant(X, Y, run.get("order"), bool(run.get("swap")))
 
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
-        data = [datasets.make(self.dataset, seed) for seed in self.seeds]
-        if self.driver == "call":
-            seed_arg = self.spec.get("seed_arg", "seed")
-            calls = []
-            for seed, (X, Y) in zip(self.seeds, data, strict=True):
-                kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
-                kwargs[seed_arg] = codec.encode(seed)
-                calls.append(
-                    {
-                        "fn": self.function,
-                        "args": [codec.encode(X), codec.encode(Y)],
-                        "kwargs": kwargs,
-                    }
-                )
-            # the loss curve of the plots: the first seed trained again for fewer epochs
-            # (training is deterministic given its seed); never scored
-            first = calls[0]
-            for epochs in self.curve_epochs:
-                kwargs = {**first["kwargs"], self.epochs_arg: codec.encode(epochs)}
-                calls.append({**first, "kwargs": kwargs})
-            task = {"driver": "call", "calls": calls}
-        else:
-            init = getattr(ctx.reference, self.spec["init"])
-            loops = []
-            for seed, (X, T) in zip(self.seeds, data, strict=True):
-                params = init(seed)
-                shapes = [list(np.shape(p)) for p in params]
-                loops.append(
-                    {
-                        "X": codec.encode(X),
-                        "T": codec.encode(T),
-                        "params": [codec.encode(p) for p in params],
-                        "iterations": int(self.spec["iterations"]),
-                        "learning_rate": float(self.spec["learning_rate"]),
-                        "momentum": float(self.spec["momentum"]),
-                    }
-                )
-            task = {"driver": "momentum", "loops": loops}
-            return task, {"data": data, "shapes": shapes}
-        return task, {"data": data, "shapes": self.param_shapes}
+        runs = self.draw_runs(rng)
+        data = [self.run_data(run) for run in runs]
+        state: dict[str, Any] = {"runs": runs, "data": data, "shapes": self.param_shapes}
+        if self.driver == "momentum":
+            return self._plan_loops(rng, ctx, runs, data, state)
+        seed_arg = self.spec.get("seed_arg", "seed")
+        calls = []
+        for run, (X, Y) in zip(runs, data, strict=True):
+            kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
+            kwargs[seed_arg] = codec.encode(run["seed"])
+            # numpy's and random's global generators are seeded before every call, so that
+            # a training that draws from them unseeded still repeats itself exactly
+            calls.append(
+                {
+                    "fn": self.function,
+                    "args": [codec.encode(X), codec.encode(Y)],
+                    "kwargs": kwargs,
+                    "reseed": int(rng.integers(2**31)),
+                }
+            )
+        # the loss curve of the plots: the first run trained again for fewer epochs
+        # (training is deterministic given its seed); never scored
+        scored = list(calls)
+        for epochs in self.curve_epochs:
+            calls.append(self._again(scored[0], epochs))
+        if self.gradient:
+            # the step checks: one run, secret, trained again for total - 1 epochs (its scored
+            # parameters must be one step further) and for k, k + 1 epochs (k secret,
+            # log-uniform below total - 1), and once more for 1 epoch (is it deterministic?)
+            total = int(self.total_epochs or 0)
+            which = int(rng.integers(len(runs)))
+            k = self._secret_epochs(rng, total)
+            state["steps"] = {"run": which, "first": len(calls), "k": k, "total": total}
+            for epochs in (1, 1, total - 1, k, k + 1):
+                calls.append(self._again(scored[which], epochs))
+        return {"driver": "call", "calls": calls}, state
+
+    def _secret_epochs(self, rng: np.random.Generator, total: int) -> int:
+        """k for the step between k and k + 1 epochs: log-uniform in [1, total - 2] (cheap on
+        average, anywhere along the way), never next to a curve's epochs (never scored)."""
+        curve = set(self.curve_epochs)
+        for _ in range(100):
+            k = min(int(math.exp(rng.uniform(0, math.log(total - 1)))), total - 2)
+            if k not in curve and k + 1 not in curve:
+                return k
+        return total - 2
+
+    def _again(self, call: dict, epochs: int) -> dict:
+        return {**call, "kwargs": {**call["kwargs"], self.epochs_arg: codec.encode(epochs)}}
+
+    def _plan_loops(self, rng, ctx, runs, data, state) -> tuple[dict, Any]:
+        init = getattr(ctx.reference, self.spec["init"])
+        iterations = int(self.spec["iterations"])
+        loops, starts = [], []
+        for run, (X, T) in zip(runs, data, strict=True):
+            params = [np.asarray(p, dtype=float) for p in init(run["seed"])]
+            starts.append(params)
+            loop = {
+                "X": codec.encode(X),
+                "T": codec.encode(T),
+                "params": [codec.encode(p) for p in params],
+                "iterations": iterations,
+                "learning_rate": float(self.spec["learning_rate"]),
+                "momentum": float(self.spec["momentum"]),
+            }
+            if self.gradient:
+                size = sum(p.size for p in params)
+                if iterations * size * 4 <= RECORD_ALL_VALUES:
+                    loop["record"] = list(range(iterations))
+                else:  # a secret few, always with the first and the last
+                    some = rng.choice(iterations, size=min(RECORD_SOME, iterations), replace=False)
+                    loop["record"] = sorted({0, iterations - 1, *some.tolist()})
+            loops.append(loop)
+        state.update(shapes=[list(p.shape) for p in starts[0]], starts=starts)
+        return {"driver": "momentum", "loops": loops}, state
 
     def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
         if outcome.failure:
             return self.result(False, outcome.failure)
+        if ctx.forbidden:
+            return self.result(
+                False,
+                f"{ctx.forbidden[0]}: this check counts only what your own code trains",
+                fraction=0.0,
+            )
         judge = getattr(ctx.reference, self.judge)
         what = self.function or "update_velocity / update_params"
-        runs, problems = [], []
+        runs, problems, records = [], [], []
         shapes = state["shapes"]
-        scored = outcome.calls[: len(self.seeds)]
-        for seed, (X, Y), call in zip(self.seeds, state["data"], scored, strict=True):
+        scored = outcome.calls[: len(state["runs"])]
+        for spec, (X, Y), call in zip(state["runs"], state["data"], scored, strict=True):
+            run = {**spec, "accuracy": None}
+            records.append(None)
+            runs.append(run)
             if call.error:
                 problems.append(explain_error(self.function or "training", call.error, ctx))
-                runs.append({"seed": seed, "accuracy": None})
                 continue
             params, trajectory = call.value, None
-            if self.driver == "momentum" and isinstance(params, list) and len(params) == 2:
-                params, trajectory = params
-            run = {"seed": seed, "accuracy": None}
+            if self.driver == "momentum" and isinstance(params, list) and len(params) == 3:
+                params, trajectory, records[-1] = params
             try:
-                if not isinstance(params, list) or not all(
-                    isinstance(p, np.ndarray) for p in params
-                ):
+                if not steps.arrays(params):
                     raise TypeError("expected a list of parameter arrays")
                 if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
                     problems.append(
                         f"training returned parameters of shapes {_shapes(params)}, "
                         f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X))
                     )
-                    runs.append(run)
                     continue
                 run["accuracy"] = float(judge(params, X, Y))
                 if trajectory and self.loss:
@@ -157,10 +266,8 @@ class ConvergenceCheck(Check):
                     f"the trained parameters could not be used by the reference network "
                     f"({type(exc).__name__}: {exc}); returned {_shapes(params)}"
                 )
-            runs.append(run)
-        converged = sum(
-            1 for r in runs if r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy
-        )
+        counted = [r["accuracy"] is not None and r["accuracy"] >= self.min_accuracy for r in runs]
+        converged = sum(counted)
         accs = ", ".join(f"seed {r['seed']}: {_pct(r['accuracy'])}" for r in runs)
         passed = converged == len(runs)
         if passed:
@@ -174,19 +281,32 @@ class ConvergenceCheck(Check):
             )
             if problems:
                 message += "; " + problems[0]
+        fraction = converged / len(runs)
+        not_trained = (
+            steps.training_problem(self, state, outcome, records, counted, ctx)
+            if converged
+            else None
+        )
+        if not_trained:
+            passed, fraction = False, 0.0
+            message = f"{not_trained} (accuracy of the returned parameters: {accs})"
+        curve_calls = outcome.calls[len(runs) : len(runs) + len(self.curve_epochs)]
         curve = [
             [epochs, call.value]
-            for epochs, call in zip(
-                self.curve_epochs, outcome.calls[len(self.seeds) :], strict=True
-            )
+            for epochs, call in zip(self.curve_epochs, curve_calls, strict=True)
             if not call.error
+        ]
+        loop = self.driver == "momentum"
+        trained = [  # without a loop's recorded iterations: they are checked, not kept
+            None if c.error else c.value[:2] if loop and isinstance(c.value, list) else c.value
+            for c in scored
         ]
         return self.result(
             passed,
             message,
-            fraction=converged / len(runs),
+            fraction=fraction,
             runs=runs,
-            trained=[None if c.error else c.value for c in scored],  # for grader.plots
+            trained=trained,  # for grader.plots
             curve=curve,
         )
 

@@ -11,6 +11,7 @@ mutation fails is listed as useless (it may still guard against other mistakes).
 from __future__ import annotations
 
 import copy
+import random
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -176,20 +177,36 @@ def _call(fn, args: list, kwargs: dict) -> Call:
         return Call(error={"type": type(exc).__name__, "message": str(exc)[:500]})
 
 
+def _flat(values: list) -> np.ndarray:
+    return np.concatenate([np.array(v, dtype=float).ravel() for v in values])
+
+
 def _momentum(module, loop: dict) -> list:
+    """The sandbox's momentum loop (``harness._momentum_loop``), with the same records."""
     X, T = codec.decode(loop["X"]), codec.decode(loop["T"])
     params = [codec.decode(p) for p in loop["params"]]
     velocities = [np.zeros_like(p) for p in params]
     trajectory = [list(params)]
     every = max(1, loop["iterations"] // loop.get("snapshots", 30))
+    record, rows = set(loop.get("record", ())), []
     for i in range(loop["iterations"]):
+        row = [i, _flat(params), _flat(velocities)] if i in record else None
         velocities = module.update_velocity(
             X, T, params, velocities, loop["momentum"], loop["learning_rate"]
         )
+        if row:
+            row.append(_flat(velocities))
         params = module.update_params(params, velocities)
+        if row:
+            rows.append([*row, _flat(params)])
         if (i + 1) % every == 0:
             trajectory.append(list(params))
-    return [list(params), trajectory]
+    try:
+        records = [np.array([r[0] for r in rows])]
+        records += [np.stack([r[j] for r in rows]) for j in range(1, 5)] if rows else []
+    except ValueError:  # sizes that changed along the way
+        records = None
+    return [list(params), trajectory, records if rows else None]
 
 
 def run_task(task: dict, module) -> Outcome:
@@ -206,6 +223,9 @@ def run_task(task: dict, module) -> Outcome:
             continue
         args = [_plain(codec.decode(a)) for a in call.get("args", [])]
         kwargs = {k: _plain(codec.decode(v)) for k, v in call.get("kwargs", {}).items()}
+        if "reseed" in call:
+            random.seed(call["reseed"])
+            np.random.seed(call["reseed"])
         calls.append(_call(fn, args, kwargs))
     return Outcome(calls=calls)
 

@@ -135,25 +135,52 @@ def driver_call(ns, task):
     results = []
     for call in task["calls"]:
         args, kwargs = _decode_args(call)
+        if "reseed" in call:  # unseeded np.random / random code then repeats itself
+            import random
+
+            random.seed(call["reseed"])
+            np.random.seed(call["reseed"])
         results.append(_call(ns, call["fn"], args, kwargs))
     return results
 
 
+def _flat(values):
+    """A copy of a list of arrays as one float vector (the student may update in place),
+    or None when they are not arrays: the check of the parameters' shapes says so."""
+    try:
+        return np.concatenate([np.array(v, dtype=float).ravel() for v in values])
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _momentum_loop(ns, loop):
+    """The loop, recording the state around the iterations in ``record`` for the trusted
+    side to recompute: [iterations, P, V before, V, P after], or None."""
     X, T = codec.decode(loop["X"]), codec.decode(loop["T"])
     params = [codec.decode(p) for p in loop["params"]]
     velocities = [np.zeros_like(p) for p in params]
     trajectory = [list(params)]
     every = max(1, loop["iterations"] // loop.get("snapshots", 30))
+    record, rows = set(loop.get("record", ())), []
     update_velocity, update_params = ns["update_velocity"], ns["update_params"]
     for i in range(loop["iterations"]):
+        row = [i, _flat(params), _flat(velocities)] if i in record else None
         velocities = update_velocity(
             X, T, params, velocities, loop["momentum"], loop["learning_rate"]
         )
+        if row:
+            row.append(_flat(velocities))
         params = update_params(params, velocities)
+        if row:
+            rows.append([*row, _flat(params)])
         if (i + 1) % every == 0:
             trajectory.append(list(params))
-    return [list(params), trajectory]
+    try:
+        records = [np.array([r[0] for r in rows])]
+        records += [np.stack([r[j] for r in rows]) for j in range(1, 5)] if rows else []
+    except Exception:  # noqa: BLE001 - not arrays, or sizes that changed along the way
+        records = None
+    return [list(params), trajectory, records if rows else None]
 
 
 def driver_momentum(ns, task):
@@ -249,6 +276,61 @@ def run_tasks(ns, tasks):
         os.close(pidfd)
 
 
+class _Refused:
+    """What a forbidden module offers: anything, which refuses to be used. The rest of the
+    cell that imported it still runs, so only the code that uses it loses points."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def _refuse(self, *args, **kwargs):
+        raise ImportError(f"`{self._module}` is not allowed in this assignment")
+
+    __call__ = _refuse
+
+    def __getattr__(self, name):
+        self._refuse()
+
+
+class _Blocker:
+    """A meta path finder and loader: forbidden modules import as a _Refused stand-in."""
+
+    def __init__(self, modules):
+        self.modules = modules
+
+    def forbidden(self, name):
+        return next((m for m in self.modules if name == m or name.startswith(m + ".")), None)
+
+    def find_spec(self, name, path=None, target=None):
+        import importlib.machinery
+
+        if self.forbidden(name):
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = type(sys)(spec.name)
+        module.__getattr__ = lambda attr: _Refused(self.forbidden(spec.name))
+        return module
+
+    def exec_module(self, module):
+        return None
+
+
+def block_imports(modules):
+    """Defence in depth behind the trusted side's scan of the source (forbidden_imports.py):
+    the assignment's forbidden modules are replaced, preloaded ones included."""
+    if not modules:
+        return
+    blocker = _Blocker(modules)
+    for name in [n for n in sys.modules if blocker.forbidden(n)]:
+        del sys.modules[name]
+        parent, _, child = name.rpartition(".")
+        with contextlib.suppress(Exception):
+            delattr(sys.modules[parent], child)
+    sys.meta_path.insert(0, blocker)
+
+
 def _prime_matplotlib(env_dir):
     """Copy the font cache built at set-up: rebuilding it costs a second per run."""
     prebuilt = os.path.join(env_dir, "mplconfig")
@@ -296,6 +378,7 @@ def main():
     apply_limits(limits)
     os.makedirs(job["cwd"], exist_ok=True)
     os.chdir(job["cwd"])
+    block_imports(job.get("forbidden_imports", []))
     ns, report = run_cells(job["cells"], job["cell_seconds"], job["module"])
     _emit({"event": "load", "cells": report})
     run_tasks(ns, job["tasks"])
