@@ -51,6 +51,8 @@ class Attack:
     max_grader_mb: float = 300.0
     #: bytes of the result the service would store (checks and run log)
     max_stored_kb: float = 300.0
+    zero: tuple[str, ...] = ()  # checks that must score nothing at all
+    says: tuple[str, ...] = ()  # words the zero-scored checks' feedback must contain
 
 
 LIMITS = Limits()
@@ -81,8 +83,6 @@ def within_memory_filesystems(report: dict) -> None:
     assert report["/dev"] == 0, report
     for way in ("memfd", "sysv_shm", "sysv_queue", "posix_queue"):
         assert report[way] == 0, report
-    zero: tuple[str, ...] = ()  # checks that must score nothing at all
-    says: tuple[str, ...] = ()  # words the zero-scored checks' feedback must contain
 
 
 BACKWARD = ("backward", "backward-numerical", "xor-converges")
