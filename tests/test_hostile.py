@@ -258,10 +258,11 @@ def shadow_line() -> str | None:
 USERS = ("root", "unprivileged")
 
 
-#: the CLI, reporting on stderr the peak memory of its own process (not the sandbox's)
+#: the CLI, reporting on stderr the peak memory of its own process (not the sandbox's). VmHWM,
+#: not ru_maxrss: the latter keeps the peak of the process we were forked from (pytest's)
 MEASURED_CLI = (
-    "import atexit, resource, sys; atexit.register(lambda: print('grader-maxrss-kb=%d' % "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+    "import atexit, re, sys; atexit.register(lambda: print('grader-maxrss-kb=' + re.search("
+    "r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
     "sys.argv = ['grader', *sys.argv[1:]]; from grader.cli import main; main()"
 )
 

@@ -15,8 +15,9 @@ import importlib
 import json
 import os
 import pkgutil
-import resource
+import re
 import sys
+from pathlib import Path
 
 import grader
 import grader.engine
@@ -65,7 +66,8 @@ def main() -> None:
     if "--plots" in sys.argv:
         render_plots(assignment, result)
     print(json.dumps(result.to_dict(details=details)), flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM of this process alone (ru_maxrss would include the peak of pytest, our parent)
+    peak = re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)
     print(f"grader-maxrss-kb={peak}", file=sys.stderr)
 
 

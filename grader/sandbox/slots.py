@@ -13,6 +13,7 @@ import fcntl
 import os
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,12 +69,20 @@ def processes_of(uid: int) -> list[int]:
     return pids
 
 
+#: how long to wait for a uid's killed processes to be gone: until then they still count
+#: against the process limit of the next run that gets the uid
+KILL_WAIT_SECONDS = 5.0
+
+
 def kill_uid(uid: int) -> None:
-    """Kill every process left running as ``uid`` (daemons that escaped their group)."""
-    for _ in range(5):
+    """Kill every process left running as ``uid`` (daemons that escaped their group), and
+    wait until they are gone (SIGKILL takes effect asynchronously)."""
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while time.monotonic() < deadline:
         pids = processes_of(uid)
         if not pids:
             return
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
