@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPORA = {
     "heldout": (ROOT / "tests" / "heldout", "expected.toml"),
     "submissions": (ROOT / "submissions", "expected_diagnosis.toml"),
+    "dev": (ROOT / "tests" / "diagnosis_dev", "expected.toml"),
 }
 SEED = 11
 

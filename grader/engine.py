@@ -37,7 +37,7 @@ def grade(
     seed = secrets.randbits(32) if seed is None else seed
     backend = backend or (pool.backend if pool else make_backend())
     limits = assignment.limits
-    ctx = Context(reference=assignment.reference, limits=limits)
+    ctx = Context(reference=assignment.reference, limits=limits, sources=submission.cells)
     rng = np.random.default_rng(seed)
     plans, tasks = [], []
     for index, check in enumerate(assignment.checks):
@@ -70,7 +70,7 @@ def grade(
                     "it has been logged",
                 )
             )
-    refine(results)  # name the root cause first where several mistakes match
+    refine(results, assignment.checks, ctx)  # the root cause, named where it is made
     result = GradeResult(
         assignment=assignment.slug,
         status="graded",
