@@ -74,6 +74,7 @@ def diagnose_check(
                     check.function,
                     entry.get("kind", ""),
                     entry.get("site", ""),
+                    entry.get("place", ""),
                 )
             except Exception:  # noqa: BLE001 - quoting a line is a nicety
                 log.exception("locating the line of %s failed", entry.get("mutation"))

@@ -53,6 +53,7 @@ class Mutation:
     )
     kind: str = ""  # the primitive change ("sign", "axis", ...): how to find the student's line
     site: str = ""  # the reference's code where the change is made
+    place: str = ""  # "i/n": the i-th (from 0, in source order) of n such places
 
     @property
     def id(self) -> str:

@@ -165,6 +165,7 @@ def composed_mutations(reference: types.ModuleType, function: str) -> list[Mutat
                 build=build,
                 kind=kind,
                 site=site,
+                place=name.rpartition("@")[2] if "@" in name else "",
             )
         )
 

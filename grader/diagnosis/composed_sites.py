@@ -278,14 +278,22 @@ def _derivative_changes(sites: list[tuple[int, ast.AST, int | None]]) -> list[tu
 
     out = []
     changes = ("preactivation", "squashed", "twice", "missing")
+
+    def position(site: tuple) -> tuple[int, int]:
+        index, node, k = site
+        at = node if k is None else _factors(node)[k]
+        return (getattr(at, "lineno", 0), getattr(at, "col_offset", 0))
+
+    order = sorted(sites, key=position)
     for index, node, k in sites:
         site = ast.unparse(node) if k is None else ast.unparse(_product(_factors(node)[k : k + 2]))
         arg = ast.unparse(node.args[0] if k is None else _factors(node)[k])
+        rank = order.index((index, node, k))
         for change in changes:
             out.append(
                 (
                     f"derivative_{change}",
-                    f"{change}_{site}",
+                    f"{change}_{site}@{rank}/{len(sites)}",
                     site,
                     arg,
                     [_Edit(index, rebuild(k, change))],

@@ -51,7 +51,12 @@ def _where(exp: np.ndarray, got: np.ndarray) -> str:
     diff = np.abs(got - exp)
     if not np.all(np.isfinite(got)):
         bad = ~np.isfinite(got)
-        return f"{int(bad.sum())} of {got.size} values are NaN or infinite"
+        first = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+        at = f", the first at {[int(i) for i in first]}" if first else ""
+        if bad.ndim == 2 and np.isfinite(exp).all():
+            rows = sorted({int(i) for i in np.flatnonzero(bad.any(axis=1))})
+            at += f" (rows {rows[:6]}{', ...' if len(rows) > 6 else ''})"
+        return f"{int(bad.sum())} of {got.size} values are NaN or infinite{at}"
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     text = (
         (
@@ -103,6 +108,10 @@ def _describe_item(label: str, pairs: list[tuple[Any, Any]], n: int | None) -> s
                 "it would be right"
             )
         return f"{label} has shape {tuple(g.shape)}, expected {tuple(e.shape)}"
+    if e.ndim == 2 and e.shape[0] > 1 and not same(e, g):
+        order = _row_permutation(e, g)
+        if order is not None:
+            return f"{label} has the right rows in another order (row i holds expected row {order})"
     arrays = []
     for ex, gx in pairs:
         try:
@@ -175,3 +184,15 @@ def observe(
     pairs = [(expected[t], trials[t][1]) for t in wrong]
     fact = _observe_item("your result", pairs, n)
     return [fact] if fact else facts
+
+
+def _row_permutation(e: np.ndarray, g: np.ndarray) -> list[int] | None:
+    """Which expected row each row of ``g`` is, when ``g`` is ``e`` with its rows reordered."""
+    order, used = [], set()
+    for row in g:
+        j = next((j for j in range(len(e)) if j not in used and same(e[j], row)), None)
+        if j is None:
+            return None
+        used.add(j)
+        order.append(j)
+    return order

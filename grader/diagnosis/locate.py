@@ -86,7 +86,9 @@ def _statements(fn: ast.FunctionDef) -> list[ast.stmt]:
     ]
 
 
-def student_line(sources: list[dict], function: str, kind: str, site: str = "") -> str | None:
+def student_line(
+    sources: list[dict], function: str, kind: str, site: str = "", place: str = ""
+) -> str | None:
     """``"line 12: X -= X.mean(axis=0)"`` (with the cell's name for a notebook), or None."""
     finder = FINDERS.get(kind)
     if kind in ("preactivation_passed", "squashed_passed") and site:
@@ -95,7 +97,7 @@ def student_line(sources: list[dict], function: str, kind: str, site: str = "") 
     if finder is None:
         return None
     found = []
-    for cell in sources or []:
+    for order, cell in enumerate(sources or []):
         source = cell.get("source") or ""
         try:
             tree = ast.parse(source)
@@ -106,10 +108,13 @@ def student_line(sources: list[dict], function: str, kind: str, site: str = "") 
             for node in _statements(fn):
                 first = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
                 if finder(fn, first, node):
-                    found.append((cell.get("name", ""), node.lineno, first))
-    unique = {(name, line) for name, line, _ in found}
+                    found.append(((order, cell.get("name", "")), node.lineno, first))
+    unique = sorted({(name, line): text for name, line, text in found}.items())
+    index, _, count = place.partition("/")
+    if len(unique) > 1 and count.isdigit() and len(unique) == int(count):
+        unique = [unique[int(index)]]  # the i-th of n places, in the order of the source
     if len(unique) != 1:
         return None
-    name, line, text = found[0]
+    ((_, name), line), text = unique[0]
     where = f"{name}, line {line}" if name.startswith("code cell") else f"line {line}"
     return f"{where}: {text[:MAX_QUOTE]}"

@@ -44,6 +44,7 @@ class Diagnosis:
                 "function": m.function,
                 "kind": m.kind or m.name,
                 "site": m.site,
+                "place": m.place,
                 "explanation": m.explanation,
                 "fix": m.fix,
                 "evidence": self.evidence,
