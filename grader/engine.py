@@ -40,7 +40,12 @@ def grade(
     backend = backend or (pool.backend if pool else make_backend())
     limits = assignment.limits
     forbidden = [use.message() for use in scan(submission.cells, assignment.forbidden_imports)]
-    ctx = Context(reference=assignment.reference, limits=limits, forbidden=forbidden)
+    ctx = Context(
+        reference=assignment.reference,
+        limits=limits,
+        forbidden=forbidden,
+        sources=submission.cells,
+    )
     rng = np.random.default_rng(seed)
     plans, tasks = [], []
     for index, check in enumerate(assignment.checks):
@@ -74,7 +79,7 @@ def grade(
                     "it has been logged",
                 )
             )
-    refine(results)  # name the root cause first where several mistakes match
+    refine(results, assignment.checks, ctx)  # the root cause, named where it is made
     result = GradeResult(
         assignment=assignment.slug,
         status="graded",

@@ -81,7 +81,8 @@ def momentum_sign(ref, X, T, ls_of_params, Vs, momentum_term, learning_rate):
 @mutation(
     "update_velocity",
     "the reference with the gradient added instead of subtracted",
-    explanation="the update climbs the cost (+ learning_rate * J) instead of descending it",
+    explanation="the update climbs the cost (+ learning_rate * J) instead of descending it: "
+    "gradient ascent",
     fix="V = momentum_term * V - learning_rate * J: step against the gradient",
 )
 def gradient_ascent(ref, X, T, ls_of_params, Vs, momentum_term, learning_rate):

@@ -20,6 +20,9 @@ class Call:
 
     value: Any = None
     error: dict | None = None
+    #: (argument, list item or -1) of every array argument the call modified in place, as
+    #: the sandbox reported it: untrusted, so it only ever changes the feedback's wording
+    mutated: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Context:
     cells: list[dict] = field(default_factory=list)
     #: why the submission breaks the assignment's forbidden_imports, one line per import
     forbidden: list[str] = field(default_factory=list)
+    #: the submission's code cells ({"name", "source"}): the diagnosis quotes the student's line
+    sources: list[dict] = field(default_factory=list)
 
 
 class Check:
@@ -152,7 +157,7 @@ def _read_call(item: Any) -> Call:
         return Call(error={"type": "InvalidResult", "message": "unreadable result"})
     if "ok" in item:
         try:
-            return Call(value=codec.decode(item["ok"]))
+            return Call(value=codec.decode(item["ok"]), mutated=_read_mutated(item.get("mutated")))
         except codec.DecodeError as exc:
             return Call(error={"type": "InvalidResult", "message": str(exc)})
     error = item.get("error")
@@ -161,6 +166,26 @@ def _read_call(item: Any) -> Call:
     return Call(
         error={k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)}
     )
+
+
+MAX_MUTATED = 16
+
+
+def _read_mutated(value: Any) -> tuple[tuple[int, int], ...]:
+    """The in-place observation, kept only when it is a short list of small integer pairs."""
+    if not isinstance(value, list) or len(value) > MAX_MUTATED:
+        return ()
+    pairs = []
+    for pair in value:
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(type(n) is int and -1 <= n < MAX_MUTATED for n in pair)
+            and pair[0] >= 0
+        ):
+            return ()
+        pairs.append((pair[0], pair[1]))
+    return tuple(dict.fromkeys(pairs))
 
 
 def _error_text(error: dict) -> str:

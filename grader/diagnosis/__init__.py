@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from grader.diagnosis.catalogue import Catalogue, Mutation, catalogue_for, mutation
+from grader.diagnosis.locate import student_line
 from grader.diagnosis.matching import Diagnosis, diagnose, matches_text
+from grader.diagnosis.refine import refine
 
 log = logging.getLogger(__name__)
 
@@ -43,49 +45,51 @@ def diagnose_check(
         return result
     try:
         usable = [(values, call.value) for values, call in trials if not call.error]
+        mutated = [call.mutated for _, call in trials if not call.error]
         if expected is not None:
             expected = [e for (_, call), e in zip(trials, expected, strict=True) if not call.error]
         if not usable:
             return result
         catalogue = catalogue_for(ctx.reference)
-        found = diagnose(catalogue, check.function, usable, names=names, expected=expected)
+        found = diagnose(
+            catalogue,
+            check.function,
+            usable,
+            names=names,
+            expected=expected,
+            args=getattr(check, "args", None),
+            mutated=mutated,
+        )
     except Exception:  # noqa: BLE001 - never let the diagnosis break grading
         log.exception("diagnosing check %s failed", getattr(check, "name", "?"))
         return result
     if found is None:
         return result
-    text = found.text()
+    entries = found.entries()
+    for entry in entries:
+        if entry.get("function") == check.function:
+            try:
+                line = student_line(
+                    getattr(ctx, "sources", []),
+                    check.function,
+                    entry.get("kind", ""),
+                    entry.get("site", ""),
+                    entry.get("place", ""),
+                )
+            except Exception:  # noqa: BLE001 - quoting a line is a nicety
+                log.exception("locating the line of %s failed", entry.get("mutation"))
+                line = None
+            if line:
+                entry["line"] = line
+    text = matches_text(entries) if entries else found.text()
     if text:
         result.message = (
             f"{result.message}. {text}"
             if not result.message.endswith(".")
             else f"{result.message} {text}"
         )
-    result.details["diagnosis"] = found.entries()
+    result.details["diagnosis"] = entries
     result.details["diagnosis_text"] = text
     if found.observations:
         result.details["observations"] = found.observations
     return result
-
-
-def refine(results: list) -> None:
-    """Across the checks of one grading: where several mistakes match, put first those that
-    the check of their own function found too (the likely root cause), and say so."""
-    confirmed: dict[str, str] = {}
-    for result in results:
-        entries = result.details.get("diagnosis") or []
-        if len(entries) == 1 and entries[0]["mutation"].split("/")[0] == entries[0].get("checked"):
-            confirmed.setdefault(entries[0]["mutation"], result.name)
-    for result in results:
-        entries = result.details.get("diagnosis") or []
-        old = result.details.get("diagnosis_text")
-        if len(entries) < 2 or not old or old not in result.message:
-            continue
-        here = {k: v for k, v in confirmed.items() if v != result.name}
-        if not any(e["mutation"] in here for e in entries):
-            continue
-        entries = sorted(entries, key=lambda e: e["mutation"] not in here)
-        new = matches_text(entries, here)
-        result.message = result.message.replace(old, new)
-        result.details["diagnosis"] = entries
-        result.details["diagnosis_text"] = new

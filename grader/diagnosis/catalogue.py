@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.diagnosis.rewrites import SOURCE_MUTATIONS, rebind, source_mutations
+from grader.diagnosis.rewrites import SOURCE_MUTATIONS, axis_fix, rebind, source_mutations
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,13 @@ class Mutation:
     matches: str  # "the reference without the factor H * (1 - H)"
     explanation: str  # "the hidden layer's logistic derivative is missing"
     fix: str = ""
-    origin: str = "generic"  # "generic" or "assignment"
+    origin: str = "generic"  # "generic", "assignment" or "composed" (grader.diagnosis.composed)
     build: Callable[[types.ModuleType, types.ModuleType], Callable] | None = field(
         default=None, repr=False
     )
+    kind: str = ""  # the primitive change ("sign", "axis", ...): how to find the student's line
+    site: str = ""  # the reference's code where the change is made
+    place: str = ""  # "i/n": the i-th (from 0, in source order) of n such places
 
     @property
     def id(self) -> str:
@@ -284,6 +287,7 @@ class Catalogue:
     errors: list[str] = field(default_factory=list)
     _modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
     _deps: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _composed: dict[str, list[Mutation]] = field(default_factory=dict, repr=False)
 
     def module(self, mut: Mutation) -> types.ModuleType:
         if mut.id not in self._modules:
@@ -300,6 +304,25 @@ class Catalogue:
     def get(self, mutation_id: str) -> Mutation | None:
         return next((m for m in self.mutations if m.id == mutation_id), None)
 
+    def composed(self, function: str) -> list[Mutation]:
+        """The composed mutations (one primitive change at one place) of ``function`` and of
+        the functions it calls: searched by the diagnosis, never part of the catalogue that
+        ``grader validate`` grades."""
+        from grader.diagnosis.composed import composed_mutations
+
+        if function not in self._deps:
+            self._deps[function] = dependencies(self.reference, function)
+        found = []
+        for name in sorted(self._deps[function], key=lambda n: n != function):
+            if name not in self._composed:
+                try:
+                    self._composed[name] = composed_mutations(self.reference, name)
+                except Exception:  # noqa: BLE001 - a reference the search cannot read
+                    log.exception("composed mutations of %s failed", name)
+                    self._composed[name] = []
+            found.extend(self._composed[name])
+        return found
+
 
 def generic_mutations(reference: types.ModuleType, function: str) -> list[Mutation]:
     """The generic mutations of ``function``.
@@ -313,7 +336,11 @@ def generic_mutations(reference: types.ModuleType, function: str) -> list[Mutati
         return []
     builds = [(g[:4], _output_mutation(g[0], g[4])) for g in GENERIC]
     described = {m[0]: (m[0], *m[2:]) for m in SOURCE_MUTATIONS}  # without the transformer
-    builds += [(described[name], build) for name, build in source_mutations(reference, function)]
+    for name, build in source_mutations(reference, function):
+        words = described[name]
+        if name == "wrong_axis":
+            words = (*words[:3], axis_fix(reference, function) or words[3])
+        builds.append((words, build))
     return [
         Mutation(
             name=name,

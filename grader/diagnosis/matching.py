@@ -12,18 +12,21 @@ a constant factor, where the error is largest.
 
 from __future__ import annotations
 
-import copy
-import warnings
+import ast
+import inspect
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from grader.diagnosis.catalogue import Catalogue, Mutation, sample_count
-from grader.sandbox import codec
-
-RTOL = 1e-5
-ATOL = 1e-8
+from grader.diagnosis.catalogue import Catalogue, Mutation
+from grader.diagnosis.facts import observe
+from grader.diagnosis.observations import (
+    in_place,
+    result_facts,
+    sample_subset,
+    updated_parameter,
+)
+from grader.diagnosis.values import call_quietly, same
 
 
 @dataclass
@@ -32,11 +35,16 @@ class Diagnosis:
     matches: list[Mutation] = field(default_factory=list)
     evidence: str = ""
     observations: list[str] = field(default_factory=list)
+    named: list[dict] = field(default_factory=list)  # entries from grader.diagnosis.observations
 
     def entries(self) -> list[dict]:
-        return [
+        return self.named + [
             {
                 "mutation": m.id,
+                "function": m.function,
+                "kind": m.kind or m.name,
+                "site": m.site,
+                "place": m.place,
                 "explanation": m.explanation,
                 "fix": m.fix,
                 "evidence": self.evidence,
@@ -47,7 +55,7 @@ class Diagnosis:
         ]
 
     def text(self) -> str:
-        if self.matches:
+        if self.matches or self.named:
             return matches_text(self.entries())
         if self.observations:
             return "Not a mistake we know; what we can see: " + "; ".join(self.observations) + "."
@@ -61,7 +69,8 @@ def matches_text(entries: list[dict], confirmed: dict[str, str] | None = None) -
     if len(entries) == 1:
         e = entries[0]
         fix = f" Fix: {e['fix']}." if e.get("fix") else ""
-        return f"Likely mistake: {e['sentence']} ({e['evidence']}).{fix}"
+        line = f" It is made at your {e['line']}." if e.get("line") else ""
+        return f"Likely mistake: {e['sentence']} ({e['evidence']}).{line}{fix}"
     parts = []
     for i, e in enumerate(entries, 1):
         note = (
@@ -78,46 +87,6 @@ def matches_text(entries: list[dict], confirmed: dict[str, str] | None = None) -
     )
 
 
-# -- comparing values ------------------------------------------------------------------------
-
-
-def normalise(value: Any) -> Any:
-    """What the value would look like after crossing the sandbox boundary."""
-    return codec.decode(codec.encode(value))
-
-
-def same(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    if isinstance(a, list) or isinstance(b, list):
-        return (
-            isinstance(a, list)
-            and isinstance(b, list)
-            and len(a) == len(b)
-            and all(same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
-        )
-    if (
-        a is None
-        or b is None
-        or isinstance(a, codec.Unsupported)
-        or isinstance(b, codec.Unsupported)
-    ):
-        return False
-    try:
-        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    if x.size == 1 and y.size == 1:
-        x, y = x.reshape(()), y.reshape(())
-    elif x.shape != y.shape:
-        return False
-    return bool(np.allclose(y, x, rtol=rtol, atol=atol, equal_nan=True))
-
-
-def call_quietly(fn, values: list) -> Any:
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return normalise(fn(*copy.deepcopy(values)))
-
-
 # -- matching --------------------------------------------------------------------------------
 
 
@@ -128,6 +97,8 @@ def diagnose(
     *,
     names: list[str] | None = None,
     expected: list | None = None,
+    args: list[dict] | None = None,
+    mutated: list[tuple] | None = None,
 ) -> Diagnosis | None:
     """``trials``: (input values, the student's decoded output) for every call that returned.
 
@@ -138,6 +109,7 @@ def diagnose(
     if not trials:
         return None
     reference = getattr(catalogue.reference, function, None)
+    names = names or returned_names(reference)
     if expected is None:
         if not callable(reference):
             return None
@@ -155,188 +127,89 @@ def diagnose(
     if not wrong:
         return None
     diagnosis = Diagnosis(function=function)
+    if args is not None and mutated:
+        diagnosis.named += in_place(function, mutated, args, len(trials))
+    diagnosis.named += result_facts(function, trials, expected, wrong[0], names)
     if callable(reference):
-        for mut in catalogue.affecting(function):
-            mutated = getattr(catalogue.module(mut), function)
+        for mut in catalogue.affecting(function) + catalogue.composed(function):
+            mutated_fn = getattr(catalogue.module(mut), function)
             try:
-                if all(same(call_quietly(mutated, values), got) for values, got in trials):
+                if all(same(call_quietly(mutated_fn, values), got) for values, got in trials):
                     diagnosis.matches.append(mut)
             except Exception:  # noqa: BLE001 - the mutated reference fails here: no match
                 continue
-        diagnosis.matches.sort(key=lambda m: (m.function != function, m.origin != "assignment"))
+        diagnosis.matches = prune(diagnosis.matches, function)
+        if diagnosis.named:  # "all zeros" says it better than "as if an argument were zero"
+            vague = ("argument_ignored", "extra_derivative")
+            diagnosis.matches = [m for m in diagnosis.matches if m.kind not in vague]
+        if not diagnosis.matches and not diagnosis.named:
+            diagnosis.named += sample_subset(function, reference, trials, same)
+    if not diagnosis.matches and not diagnosis.named and args is not None:
+        names_in = [a.get("name", "") for a in args]
+        diagnosis.named += updated_parameter(function, trials, expected, names_in)
     total = len(trials)
     diagnosis.evidence = (
         f"it reproduces your results on all {total} inputs of this check"
         if total > 1
         else "it reproduces your result on the input of this check"
     )
-    if not diagnosis.matches:
+    if not diagnosis.matches and not diagnosis.named:
         diagnosis.observations = observe(trials, expected, wrong, names)
     return diagnosis
 
 
-# -- what is known when nothing matches ------------------------------------------------------
+#: the more specific a primitive change, the likelier the explanation when several match
+KIND_ORDER = (
+    "derivative_preactivation",
+    "derivative_squashed",
+    "preactivation_passed",
+    "squashed_passed",
+    "derivative_twice",
+    "derivative_missing",
+    "activation_tanh",
+    "activation_relu",
+    "activation_identity",
+    "reversed",
+    "sign",
+    "axis",
+    "mean",
+    "extra_derivative",
+    "factor_missing",
+    "argument_ignored",
+)
+MAX_COMPOSED = 1  # several composed matches in one function say the same thing
 
 
-def _label(names: list[str] | None, i: int) -> str:
-    return names[i] if names and i < len(names) else f"item {i}"
-
-
-def _factor_words(c: float, n: int | None) -> str:
-    for value, words in (
-        (-1.0, "the sign is flipped"),
-        (0.5, "half of what it should be"),
-        (2.0, "twice what it should be"),
-        (-0.5, "minus half of what it should be"),
-        (-2.0, "minus twice what it should be"),
-    ):
-        if np.isclose(c, value, rtol=1e-6):
-            return words
-    if n and np.isclose(c, 1.0 / n, rtol=1e-6):
-        return f"divided by the number of samples ({n}): a mean instead of a sum?"
-    if n and np.isclose(c, float(n), rtol=1e-6):
-        return f"multiplied by the number of samples ({n})"
-    return f"off by a constant factor {c:.4g}"
-
-
-def _constant_factor(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float | None:
-    e = np.concatenate([p[0].ravel() for p in pairs])
-    g = np.concatenate([p[1].ravel() for p in pairs])
-    if e.size < 2 or not np.all(np.isfinite(g)) or np.dot(e, e) == 0:
-        return None
-    c = float(np.dot(g, e) / np.dot(e, e))
-    if abs(c) < 1e-12 or abs(c - 1.0) < 1e-9:
-        return None
-    if np.linalg.norm(g - c * e) <= 1e-6 * (np.linalg.norm(g) + np.linalg.norm(e)):
-        return c
-    return None
-
-
-def _where(exp: np.ndarray, got: np.ndarray) -> str:
-    diff = np.abs(got - exp)
-    if not np.all(np.isfinite(got)):
-        bad = ~np.isfinite(got)
-        return f"{int(bad.sum())} of {got.size} values are NaN or infinite"
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
-    text = (
-        (
-            f"the largest difference is at {list(int(i) for i in worst)}: expected "
-            f"{exp[worst]:.6g}, got {got[worst]:.6g}"
-        )
-        if worst
-        else (f"expected {float(exp):.6g}, got {float(got):.6g}")
+def prune(matches: list[Mutation], function: str) -> list[Mutation]:
+    """Catalogue mistakes first; a composed change only where no catalogue mistake of the
+    same function matches (it would say the same), and the most specific one per function."""
+    catalogued = {m.function for m in matches if m.origin != "composed"}
+    kept, per_function = [], {}
+    composed = sorted(
+        (m for m in matches if m.origin == "composed" and m.function not in catalogued),
+        key=lambda m: KIND_ORDER.index(m.kind) if m.kind in KIND_ORDER else len(KIND_ORDER),
     )
-    if diff.ndim == 2 and diff.size > 1:
-        off = diff > ATOL + RTOL * np.abs(exp)
-        rows = [int(i) for i in np.flatnonzero(off.any(axis=1))]
-        cols = [int(j) for j in np.flatnonzero(off.any(axis=0))]
-        if len(rows) < diff.shape[0]:
-            text += f"; only rows {rows} are wrong (of {diff.shape[0]})"
-        elif len(cols) < diff.shape[1]:
-            text += f"; only columns {cols} are wrong (of {diff.shape[1]})"
-    return text
+    for m in composed:
+        per_function[m.function] = per_function.get(m.function, 0) + 1
+        if per_function[m.function] <= MAX_COMPOSED:
+            kept.append(m)
+    kept += [m for m in matches if m.origin != "composed"]
+    kept.sort(
+        key=lambda m: (m.function != function, {"assignment": 0, "composed": 1}.get(m.origin, 2))
+    )
+    return kept
 
 
-def _observe_item(label: str, pairs: list[tuple[Any, Any]], n: int | None) -> str | None:
+def returned_names(fn) -> list[str] | None:
+    """The names in the reference's ``return dW1, db1, dW2, db2`` (or ``[...]``), if plain."""
     try:
-        return _describe_item(label, pairs, n)
-    except (TypeError, ValueError, IndexError):  # not numeric data: nothing more to say
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
         return None
-
-
-def _describe_item(label: str, pairs: list[tuple[Any, Any]], n: int | None) -> str | None:
-    exp, got = pairs[0]
-    if got is None or isinstance(got, (codec.Unsupported, list)):
-        return None
-    e, g = np.asarray(exp, dtype=float), np.asarray(got, dtype=float)
-    if e.size == 1 and g.size == 1:
-        e, g = e.reshape(()), g.reshape(())
-    if e.shape != g.shape:
-        if g.ndim == 2 and g.shape == e.shape[::-1]:
-            if same(e.T, g):
-                return f"{label} is the transpose of the expected {tuple(e.shape)} matrix"
-            return f"{label} has the transposed shape {tuple(g.shape)}, expected {tuple(e.shape)}"
-        if (
-            g.ndim == 2
-            and e.ndim == 2
-            and e.shape[0] == 1
-            and g.shape[1] == e.shape[1]
-            and same(g.sum(axis=0, keepdims=True), e)
+    for node in ast.walk(tree):
+        value = node.value if isinstance(node, ast.Return) else None
+        if isinstance(value, ast.Tuple | ast.List) and all(
+            isinstance(e, ast.Name) for e in value.elts
         ):
-            return (
-                f"{label} keeps one row per sample: summed over the samples (axis 0) "
-                "it would be right"
-            )
-        return f"{label} has shape {tuple(g.shape)}, expected {tuple(e.shape)}"
-    arrays = []
-    for ex, gx in pairs:
-        try:
-            ea, ga = np.asarray(ex, dtype=float), np.asarray(gx, dtype=float)
-        except (TypeError, ValueError):
-            return None
-        if ea.size != ga.size:
-            break
-        arrays.append((ea.reshape(-1), ga.reshape(-1)))
-    else:
-        c = _constant_factor(arrays)
-        if c is not None:
-            return f"{label} is {_factor_words(c, n)} (exactly {c:.4g} times the expected values)"
-        shift = np.concatenate([ga - ea for ea, ga in arrays])
-        if (
-            shift.size > 1
-            and np.all(np.isfinite(shift))
-            and abs(shift.mean()) > ATOL
-            and np.ptp(shift) <= 1e-9 + 1e-6 * abs(shift.mean())
-        ):
-            return f"{label} is off by the same constant {shift.mean():.4g} everywhere"
-    return f"{label}: {_where(e, g)}"
-
-
-def observe(
-    trials: list[tuple[list, Any]], expected: list, wrong: list[int], names: list[str] | None
-) -> list[str]:
-    """A few facts about the first wrong result, in words."""
-    first = wrong[0]
-    values, got = trials[first]
-    exp = expected[first]
-    n = sample_count(tuple(values))
-    facts: list[str] = []
-    if isinstance(exp, list):
-        if not isinstance(got, list) or len(got) != len(exp):
-            return facts
-        used: set[int] = set()
-        perm = []
-        for g in got:
-            j = next((j for j, e in enumerate(exp) if j not in used and same(e, g)), None)
-            if j is None:
-                break
-            used.add(j)
-            perm.append(j)
-        if len(perm) == len(exp) and perm != list(range(len(exp))):
-            where = ", ".join(
-                f"{_label(names, i)} holds {_label(names, j)}" for i, j in enumerate(perm) if i != j
-            )
-            return [f"the results are right but in the wrong order ({where})"]
-        right = [
-            _label(names, i) for i, (e, g) in enumerate(zip(exp, got, strict=True)) if same(e, g)
-        ]
-        bad = [i for i, (e, g) in enumerate(zip(exp, got, strict=True)) if not same(e, g)]
-        if right:
-            facts.append(
-                f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right, "
-                f"{', '.join(_label(names, i) for i in bad)} "
-                f"{'is' if len(bad) == 1 else 'are'} wrong"
-            )
-        for i in bad[:2]:
-            pairs = [
-                (expected[t][i], trials[t][1][i])
-                for t in wrong
-                if isinstance(trials[t][1], list) and len(trials[t][1]) == len(exp)
-            ]
-            fact = _observe_item(_label(names, i), pairs, n)
-            if fact:
-                facts.append(fact)
-        return facts
-    pairs = [(expected[t], trials[t][1]) for t in wrong]
-    fact = _observe_item("your result", pairs, n)
-    return [fact] if fact else facts
+            return [e.id for e in value.elts]
+    return None

@@ -113,6 +113,28 @@ def source_mutations(reference: types.ModuleType, function: str) -> list[tuple[s
     return found
 
 
+AXIS_WORDS = {0: "over the samples (axis=0)", 1: "over each sample's row (axis=1)"}
+
+
+def axis_fix(reference: types.ModuleType, function: str) -> str | None:
+    """The fix of a reduction over the wrong axis, from the axes the reference itself uses:
+    never the generic advice, which for a row-wise softmax would name the student's bug."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(reference, function))))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    axes = []
+    for node in ast.walk(tree):
+        kw = _axis(node) if _is_reduction(node) else None
+        if kw is not None and isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1):
+            words = f"{node.func.attr} {AXIS_WORDS[kw.value.value]}"
+            if words not in axes:
+                axes.append(words)
+    if not axes:
+        return None
+    return "in this function, " + " and ".join(axes) + ", as the formula does"
+
+
 def rebind(fn: Callable, namespace: dict) -> Callable:
     if not isinstance(fn, types.FunctionType):
         return fn

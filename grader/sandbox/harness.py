@@ -19,6 +19,7 @@ import traceback
 codec = np = notebook_env = None  # imported in main(), after the limits are in force
 RESULTS_FD = -1  # given on the command line
 _sources = {}
+MAX_WATCHED = 16  # arguments (and list items) watched for in-place changes
 
 
 class CellTimeout(BaseException):
@@ -106,14 +107,44 @@ def _call(ns, name, args, kwargs):
         return {"error": {"type": "MissingFunction", "message": name, "where": None}}
     if not callable(fn):
         return {"error": {"type": "NotCallable", "message": name, "where": None}}
+    before = _snapshot(args)
     try:
         value = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
         return {"error": _describe(exc)}
     try:
-        return {"ok": codec.encode(value)}
+        record = {"ok": codec.encode(value)}
     except BaseException as exc:  # noqa: BLE001 - e.g. an __array__ that raises
         return {"error": _describe(exc)}
+    changed = _changed(before, args)
+    if changed:
+        record["mutated"] = changed
+    return record
+
+
+def _snapshot(args):
+    """Copies of the array arguments (and of the arrays in list arguments), by position."""
+    copies = []
+    for i, arg in enumerate(args[:MAX_WATCHED]):
+        items = arg if isinstance(arg, list) else [arg]
+        for j, item in enumerate(items[:MAX_WATCHED]):
+            if isinstance(item, np.ndarray):
+                copies.append((i, j if isinstance(arg, list) else -1, item, item.copy()))
+    return copies
+
+
+def _changed(copies, args):
+    """[argument, list item or -1] of every array the call modified in place (an observation
+    for the feedback's wording only: the trusted side validates it and it never scores)."""
+    out = []
+    for i, j, item, copy in copies:
+        try:
+            same = item.shape == copy.shape and np.array_equal(item, copy, equal_nan=True)
+        except BaseException:  # noqa: BLE001 - a dtype change, for instance
+            same = False
+        if not same:
+            out.append([i, j])
+    return out[:MAX_WATCHED]
 
 
 def _plain(value):

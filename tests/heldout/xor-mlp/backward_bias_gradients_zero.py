@@ -1,0 +1,46 @@
+import numpy as np
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_derivative(sx):
+    return sx * (1 - sx)
+
+
+def forward(X, W1, b1, W2, b2):
+    H = sigmoid(X.dot(W1) + b1)
+    Yhat = sigmoid(H.dot(W2) + b2)
+    return H, Yhat
+
+
+def loss(Yhat, Y):
+    return 0.5 * ((Yhat - Y) ** 2).sum()
+
+
+def backward(X, Y, W1, b1, W2, b2):
+    H, Yhat = forward(X, W1, b1, W2, b2)
+    layer2_delta = (Yhat - Y) * sigmoid_derivative(Yhat)
+    layer1_delta = layer2_delta.dot(W2.T) * sigmoid_derivative(H)
+    dW2 = H.T.dot(layer2_delta)
+    dW1 = X.T.dot(layer1_delta)
+    # TODO biases
+    db1 = np.zeros_like(b1)
+    db2 = np.zeros_like(b2)
+    return dW1, db1, dW2, db2
+
+
+def train(X, Y, hidden_dim=5, num_epochs=10000, learning_rate=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(size=(X.shape[1], hidden_dim))
+    b1 = rng.normal(size=(1, hidden_dim))
+    W2 = rng.normal(size=(hidden_dim, Y.shape[1]))
+    b2 = rng.normal(size=(1, Y.shape[1]))
+    for _ in range(num_epochs):
+        dW1, db1, dW2, db2 = backward(X, Y, W1, b1, W2, b2)
+        W1 = W1 - learning_rate * dW1
+        b1 = b1 - learning_rate * db1
+        W2 = W2 - learning_rate * dW2
+        b2 = b2 - learning_rate * db2
+    return W1, b1, W2, b2

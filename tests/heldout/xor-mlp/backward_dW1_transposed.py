@@ -1,0 +1,44 @@
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def sigmoid_derivative(sx):
+    return sx * (1.0 - sx)
+
+
+def forward(X, W1, b1, W2, b2):
+    H = sigmoid(np.dot(X, W1) + b1)
+    return H, sigmoid(np.dot(H, W2) + b2)
+
+
+def loss(Yhat, Y):
+    return 0.5 * np.sum((Yhat - Y) ** 2)
+
+
+def backward(X, Y, W1, b1, W2, b2):
+    H, Yhat = forward(X, W1, b1, W2, b2)
+    delta2 = (Yhat - Y) * sigmoid_derivative(Yhat)
+    delta1 = np.dot(delta2, W2.T) * sigmoid_derivative(H)
+    dW2 = np.dot(H.T, delta2)
+    dW1 = np.dot(delta1.T, X)
+    return dW1, delta1.sum(axis=0, keepdims=True), dW2, delta2.sum(axis=0, keepdims=True)
+
+
+def train(X, Y, hidden_dim=5, num_epochs=10000, learning_rate=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(size=(X.shape[1], hidden_dim))
+    b1 = rng.normal(size=(1, hidden_dim))
+    W2 = rng.normal(size=(hidden_dim, Y.shape[1]))
+    b2 = rng.normal(size=(1, Y.shape[1]))
+    for _ in range(num_epochs):
+        H, Yhat = forward(X, W1, b1, W2, b2)
+        delta2 = (Yhat - Y) * sigmoid_derivative(Yhat)
+        delta1 = np.dot(delta2, W2.T) * sigmoid_derivative(H)
+        W2 = W2 - learning_rate * np.dot(H.T, delta2)
+        b2 = b2 - learning_rate * delta2.sum(axis=0, keepdims=True)
+        W1 = W1 - learning_rate * np.dot(X.T, delta1)
+        b1 = b1 - learning_rate * delta1.sum(axis=0, keepdims=True)
+    return W1, b1, W2, b2
