@@ -62,7 +62,7 @@ def grade_submission(
         with Heartbeat(database, lease):
             run = _grade(store, folder, filename, blob, pool, job_id, submission_id)
         metrics.observe_grading(slug, run.status, time.monotonic() - clock)
-        if not _write_run(database, lease, run, started):
+        if not write_run(database, lease, run, started):
             metrics.observe_grading(slug, "discarded", None)
             log.warning("the lease was lost while grading: result (%s) discarded", run.status)
             return None
@@ -71,7 +71,9 @@ def grade_submission(
 
 
 @dataclass
-class _Run:
+class Run:
+    """What one grading found, as it is written (``write_run``)."""
+
     version: int
     digest: str
     status: str
@@ -91,11 +93,11 @@ def _grade(
     pool: WarmPool | None,
     job_id: str,
     submission_id: str,
-) -> _Run:
+) -> Run:
     """The engine's verdict as a run to write; a failure of ours is an honest error run."""
     from grader.engine import grade
 
-    run = _Run(version=0, digest="", status="error", error=None)
+    run = Run(version=0, digest="", status="error", error=None)
     try:
         assignment = engine_assignments.load_assignment(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
@@ -125,7 +127,7 @@ class _LeaseLost(Exception):
     pass
 
 
-def _write_run(database: Database, lease: Lease, run: _Run, started: datetime) -> bool:
+def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> bool:
     """Write the run and the submission's status in one transaction, if the lease
     is still held; False (nothing written) if it was lost."""
     finished = utcnow()
@@ -149,7 +151,7 @@ def _write_run(database: Database, lease: Lease, run: _Run, started: datetime) -
     return True
 
 
-def _record(submission_id: str, run: _Run, started: datetime, finished: datetime) -> GradingRun:
+def _record(submission_id: str, run: Run, started: datetime, finished: datetime) -> GradingRun:
     record = GradingRun(
         submission_id=submission_id,
         assignment_version=run.version,

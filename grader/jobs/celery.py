@@ -91,7 +91,8 @@ class GradeRequest(Request):
     def on_failure(
         self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
     ) -> None:
-        if isinstance(exc_info.exception, WorkerLostError) and self.worker_pid and self.args:
+        exc = getattr(exc_info.exception, "exc", exc_info.exception)  # ExceptionWithTraceback
+        if isinstance(exc, WorkerLostError) and self.worker_pid and self.args:
             # before the job is put back on the queue, so that whoever takes it can claim it
             self.task.grader_queue.release_lost(str(self.args[0]), self.worker_pid, self.id)
         super().on_failure(exc_info, send_failed_event, return_ok)
