@@ -224,8 +224,6 @@ def queue_state(database: Database) -> QueueState:
         ).all()
     counts = {status: (n, oldest) for status, n, oldest in rows}
     queued, oldest = counts.get("queued", (0, None))
-    if oldest is not None and oldest.tzinfo is None:  # SQLite's min() is a naive string
-        oldest = oldest.replace(tzinfo=utcnow().tzinfo)
     age = (utcnow() - oldest).total_seconds() if oldest is not None else None
     return QueueState(queued, counts.get("running", (0, None))[0], age)
 
