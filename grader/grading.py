@@ -61,9 +61,10 @@ def grade_submission(
         log.info("grading submission %s (%s) of %s", submission_id, filename, slug)
         with Heartbeat(database, lease):
             run = _grade(store, folder, filename, blob, pool, job_id, submission_id)
-        metrics.observe_grading(slug, run.status, time.monotonic() - clock)
-        if not write_run(database, lease, run, started):
-            metrics.observe_grading(slug, "discarded", None)
+        written = write_run(database, lease, run, started)
+        outcome = run.status if written else "discarded"
+        metrics.observe_grading(slug, outcome, time.monotonic() - clock)
+        if not written:
             log.warning("the lease was lost while grading: result (%s) discarded", run.status)
             return None
         log.info("submission %s %s score=%s", submission_id, run.status, run.score)

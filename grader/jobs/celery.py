@@ -2,8 +2,8 @@
 the broker (Redis); ``grader worker`` processes load each submission by id,
 grade it with ``grader.grading.grade_submission`` and write the result.
 
-Nothing accepted is lost when a worker dies mid-grade, and it is graded again
-within a lease (``GRADER_LEASE_SECONDS``) and a third, not after Redis's
+Nothing accepted is lost when a worker dies mid-grade, and it is back in the
+queue within a lease (``GRADER_LEASE_SECONDS``) and a third, not after Redis's
 visibility timeout. Each grading holds a lease on its row (``grader.leases``),
 renewed by the pool process that grades:
 

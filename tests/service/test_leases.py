@@ -128,3 +128,36 @@ def test_the_embedded_runner_recovers_a_dead_process_lease(app, accepted):
         time.sleep(0.2)
     assert row(db, sub_id).status == "graded"
     assert runs(db, sub_id) == 1
+
+
+def test_a_grading_whose_lease_is_taken_over_mid_run_writes_nothing(app, fixture_file):
+    """The worker stalls (its heartbeats stop reaching the database), the lease lapses and
+    another worker takes the submission: the first run's result is discarded, and counted."""
+    import threading
+
+    from prometheus_client import REGISTRY
+
+    from grader.service import accept_submission
+
+    svc = app.extensions["grader"]
+    db = svc["db"]
+    slow = b"import time\ntime.sleep(3)\n" + fixture_file("chain-rule/correct.py")
+    sub_id = accept_submission(
+        db, svc["store"], slug="chain-rule", filename="slow.py", data=slow, student=None
+    ).id
+    labels = {"assignment": "chain-rule", "outcome": "discarded"}
+    before = REGISTRY.get_sample_value("grader_gradings_total", labels) or 0
+    result: list[str | None] = []
+    first = threading.Thread(
+        target=lambda: result.append(grade_submission(db, svc["store"], sub_id, job_id="stalled"))
+    )
+    first.start()
+    deadline = time.monotonic() + 30
+    while row(db, sub_id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    expire(db, sub_id)
+    assert claim(db, sub_id, owner="second-worker/1", duration=60)  # as the sweeper hands it on
+    first.join(60)
+    assert result == [None]
+    assert row(db, sub_id).status == "running" and runs(db, sub_id) == 0  # the second one's
+    assert REGISTRY.get_sample_value("grader_gradings_total", labels) == before + 1
