@@ -1,6 +1,6 @@
 """The Flask application factory: configuration, database, file store, job
-queue, CSRF, the web and API blueprints, and one error handler that answers
-JSON (API, or when JSON is preferred) or an HTML page."""
+queue, CSRF, the web and API blueprints, ``/metrics``, and one error handler
+that answers JSON (API, or when JSON is preferred) or an HTML page."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from grader import security_headers
+from grader import http_metrics, security_headers
 from grader.config import default_instance_path, load_config
 from grader.db import Database
 from grader.errors import GraderError
@@ -50,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["grader"]["csrf"].exempt(api_bp)  # token-authenticated, no cookies
     register_error_handlers(app)
     security_headers.init_app(app)
+    http_metrics.init_app(app)
     return app
 
 
@@ -117,6 +118,7 @@ _CODES = {
     415: "unsupported_media_type",
     422: "unprocessable",
     429: "rate_limited",
+    503: "busy",
 }
 
 

@@ -51,10 +51,19 @@ SETTINGS: tuple[Setting, ...] = (
         "BROKER_VISIBILITY_TIMEOUT",
         "GRADER_BROKER_VISIBILITY_TIMEOUT",
         900,
-        "Seconds after which a submission taken by a worker that vanished (killed, machine "
-        "lost) goes to another worker. A grading job is stopped at 80 % of it, so it must "
-        "exceed the longest grading.",
+        "Seconds after which Redis hands out again a job no worker acknowledged. Recovery "
+        "does not wait for it (leases do, see GRADER_LEASE_SECONDS); a job is stopped at "
+        "80 % of it, so keep it above the longest grading.",
         int,
+    ),
+    Setting(
+        "LEASE_SECONDS",
+        "GRADER_LEASE_SECONDS",
+        30.0,
+        "A grading holds a lease on its submission, renewed every third of this; a "
+        "submission whose lease lapsed (its worker was killed or lost) is graded again. "
+        "Recovery takes at most this plus a third of it, however long grading takes.",
+        float,
     ),
     Setting(
         "BROKER_SWEEP_INTERVAL",
@@ -133,6 +142,37 @@ SETTINGS: tuple[Setting, ...] = (
         "Number of reverse proxies in front of the service whose X-Forwarded-For is trusted.",
         int,
     ),
+    Setting(
+        "QUEUE_LIMIT",
+        "GRADER_QUEUE_LIMIT",
+        1000,
+        "Back-pressure: while this many submissions wait to be graded, new uploads are "
+        "refused with 503 and Retry-After (nothing accepted is dropped). 0: no limit.",
+        int,
+    ),
+    Setting(
+        "QUEUE_MAX_AGE",
+        "GRADER_QUEUE_MAX_AGE",
+        0.0,
+        "Back-pressure: while the oldest waiting submission has waited longer than this "
+        "many seconds, new uploads are refused with 503 and Retry-After. 0: no limit.",
+        float,
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "GRADER_LOG_FORMAT",
+        "text",
+        "Log lines of `grader serve` and `grader worker`: text, or json (one object a "
+        "line); a grading's lines carry its submission_id and job_id either way.",
+    ),
+    Setting(
+        "WORKER_METRICS_PORT",
+        "GRADER_WORKER_METRICS_PORT",
+        0,
+        "Port on which `grader worker` serves its Prometheus metrics (grading durations "
+        "and outcomes of its pool processes). 0: not served.",
+        int,
+    ),
 )
 
 
@@ -200,7 +240,13 @@ def load_config(
     if not config["STORAGE_DIR"]:
         config["STORAGE_DIR"] = str(instance_path / "uploads")
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    from grader.logs import FORMATS
     from grader.ratelimit import parse_rate
+
+    if config["LOG_FORMAT"] not in FORMATS:
+        raise ValueError(f"GRADER_LOG_FORMAT must be text or json, got {config['LOG_FORMAT']!r}")
+    if config["LEASE_SECONDS"] <= 0:
+        raise ValueError("GRADER_LEASE_SECONDS must be above 0")
 
     for s in SETTINGS:
         if s.key.startswith("RATE_LIMIT_") and s.key != "RATE_LIMIT_STORAGE":

@@ -151,6 +151,11 @@ class Submission(Base):
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: last handed to the broker (Celery backend only); NULL: not yet
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the lease of the grading run in progress (``grader.leases``): who holds it, the
+    #: token its result must still carry to be written, and when it lapses unless renewed
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignment: Mapped[Assignment] = relationship(back_populates="submissions")
     student: Mapped[Student | None] = relationship()

@@ -55,6 +55,17 @@ class RateLimiter:
         """Count one event for ``key``; raise RateLimited if it exceeds ``rate``."""
         self._limit(key, rate, what, count=True)
 
+    def record(self, key: str, rate: str) -> None:
+        """Count one event for ``key`` (something was created); never refuses: the
+        request was let in by ``check`` already."""
+        item = parse_rate(rate)
+        if item.amount <= 0:
+            return
+        try:
+            self._window.hit(item, "grader", key)
+        except Exception as exc:  # noqa: BLE001 - as in _limit: fail open, loudly
+            log.warning("rate limit store unreachable (%s): %s not counted", exc, key)
+
     def check(self, key: str, rate: str, what: str) -> None:
         """Raise RateLimited if ``key`` has used up ``rate`` already; counts nothing."""
         self._limit(key, rate, what, count=False)

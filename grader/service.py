@@ -1,35 +1,25 @@
 """What the web pages, the API, the CLI and the job runner share: registering
-assignments, accepting a submission, grading one by id, the gradebook. No Flask."""
+assignments, accepting a submission (or refusing it while the queue is too long),
+grading one by id, the gradebook. No Flask."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from grader import assignments as engine_assignments
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
-from grader.models import (
-    Assignment,
-    CheckRecord,
-    GradingRun,
-    Student,
-    Submission,
-    utcnow,
-)
-from grader.results import jsonable
+from grader.grading import grade_submission  # noqa: F401 - callers find it here too
+from grader.models import FINISHED, Assignment, GradingRun, Student, Submission, utcnow
+from grader.ratelimit import RateLimited, RateLimiter
 from grader.storage import BlobStore
-from grader.stored_plots import store_plots
 from grader.submissions import read_submission
-
-if TYPE_CHECKING:
-    from grader.sandbox.pool import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -181,158 +171,110 @@ def load_submission(session: Session, submission_id: str) -> Submission | None:
 
 
 def requeue(session: Session, submission_ids: list[str]) -> None:
+    """Finished submissions back to queued (a regrade); running ones are left alone."""
     if submission_ids:
         session.execute(
             update(Submission)
-            .where(Submission.id.in_(submission_ids))
+            .where(Submission.id.in_(submission_ids), Submission.status.in_(FINISHED))
             .values(status="queued", graded_at=None, dispatched_at=None)
         )
 
 
-def unfinished_ids(database: Database) -> list[str]:
-    """Submissions a crash left queued or running, oldest first; they are set back to queued."""
-    with database.begin() as session:
-        ids = list(
+def queued_ids(database: Database) -> list[str]:
+    """Submissions waiting to be graded, oldest first."""
+    with database.session() as session:
+        return list(
             session.scalars(
                 select(Submission.id)
-                .where(Submission.status.in_(("queued", "running")))
+                .where(Submission.status == "queued")
                 .order_by(Submission.created_at)
             )
         )
-        session.execute(
-            update(Submission).where(Submission.status == "running").values(status="queued")
-        )
-    return ids
 
 
-# -- grading ----------------------------------------------------------------
+# -- back-pressure ----------------------------------------------------------
+
+#: seconds a refused upload is told to wait: about what a worker needs to free a place
+BUSY_RETRY_AFTER = 60
 
 
-def claim(database: Database, submission_id: str) -> bool:
-    """Atomically move queued -> running, so an id enqueued twice is graded once."""
-    with database.begin() as session:
-        result = session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id, Submission.status == "queued")
-            .values(status="running")
-        )
-        return result.rowcount == 1
+class Busy(GraderError):
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: int = BUSY_RETRY_AFTER) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
-def release_running(database: Database, submission_id: str) -> bool:
-    """Move running -> queued for one submission whose worker is known to be gone.
-
-    Only for a job the broker redelivered because its worker died before
-    finishing it (acks late); ``claim`` then takes it again. Never for a row
-    another live worker may be grading."""
-    with database.begin() as session:
-        result = session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id, Submission.status == "running")
-            .values(status="queued")
-        )
-        return result.rowcount == 1
+@dataclass(frozen=True)
+class QueueState:
+    queued: int
+    running: int
+    oldest_age: float | None  # seconds the oldest queued submission has waited
 
 
-def grade_submission(
-    database: Database,
-    store: BlobStore,
-    submission_id: str,
-    *,
-    job_id: str = "-",
-    pool: WarmPool | None = None,
-) -> str | None:
-    """Grade one submission by id with the engine and write the run; returns the final status.
-
-    Returns None when the submission is gone or not queued (someone else has it).
-    """
-    from grader.engine import grade
-
-    if not claim(database, submission_id):
-        log.info("[job %s] submission %s not queued, skipped", job_id, submission_id)
-        return None
+def queue_state(database: Database) -> QueueState:
+    """How many submissions wait and are being graded, and the oldest wait (one query)."""
     with database.session() as session:
-        sub = session.get(Submission, submission_id)
-        assert sub is not None
-        folder, filename, blob = sub.assignment.path, sub.filename, sub.blob_sha256
-    started = utcnow()
-    log.info("[job %s] grading submission %s (%s)", job_id, submission_id, filename)
-    run = _Run(version=0, digest="", status="error", error=None)
+        rows = session.execute(
+            select(Submission.status, func.count(), func.min(Submission.created_at))
+            .where(Submission.status.in_(("queued", "running")))
+            .group_by(Submission.status)
+        ).all()
+    counts = {status: (n, oldest) for status, n, oldest in rows}
+    queued, oldest = counts.get("queued", (0, None))
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+    return QueueState(queued, counts.get("running", (0, None))[0], age)
+
+
+def admit_upload(
+    database: Database, limiter: RateLimiter, key: str, config: dict[str, Any]
+) -> None:
+    """Refuse an upload before anything is read or stored: ``key`` (a token, else the
+    client address) has used up its submissions (429), or the queue is too long (503).
+    Nothing is counted here: ``limiter.record`` counts a submission once it is accepted,
+    so refused and invalid uploads use up no one's limit."""
+    from grader import metrics
+
+    rate = config["RATE_LIMIT_TOKEN"] if key.startswith("token:") else config["RATE_LIMIT_IP"]
     try:
-        assignment = engine_assignments.load_assignment(Path(folder))
-        run.version, run.digest = int(assignment.version), assignment.digest
-        data = store.get(blob)
-        try:
-            parsed = read_submission(filename, data)
-        except GraderError as exc:
-            run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
-        else:
-            result = grade(assignment, parsed, pool=pool)
-            run.status, run.error = result.status, result.error
-            run.score, run.max_score = result.score, result.max_score
-            run.checks = [c.to_dict() for c in result.checks]
-            run.log = jsonable(result.log)
-            if result.status == "graded":
-                run.plots = store_plots(store, assignment, result, job_id, submission_id)
-    except Exception as exc:  # the grader's fault, not the student's: keep the row honest
-        log.exception("[job %s] grading %s failed", job_id, submission_id)
-        reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
-        run.status, run.error = "error", f"the grader failed: {reason}"
-    _write_run(database, submission_id, run, started)
-    log.info("[job %s] submission %s %s score=%s", job_id, submission_id, run.status, run.score)
-    return run.status
+        limiter.check(key, rate, "submissions")
+    except RateLimited:
+        metrics.count_refused("rate_limited")
+        raise
+    try:
+        check_capacity(database, limit=config["QUEUE_LIMIT"], max_age=config["QUEUE_MAX_AGE"])
+    except Busy:
+        metrics.count_refused("busy")
+        raise
 
 
-@dataclass
-class _Run:
-    version: int
-    digest: str
-    status: str
-    error: str | None
-    score: float | None = None
-    max_score: float | None = None
-    checks: list[dict[str, Any]] | None = None
-    log: dict[str, Any] | None = None
-    plots: dict[str, str] | None = None
+def count_upload(limiter: RateLimiter, key: str, config: dict[str, Any]) -> None:
+    rate = config["RATE_LIMIT_TOKEN"] if key.startswith("token:") else config["RATE_LIMIT_IP"]
+    limiter.record(key, rate)
 
 
-# -- plots ------------------------------------------------------------------
-
-
-def _write_run(database: Database, submission_id: str, run: _Run, started: datetime) -> None:
-    finished = utcnow()
-    with database.begin() as session:
-        record = GradingRun(
-            submission_id=submission_id,
-            assignment_version=run.version,
-            assignment_digest=run.digest,
-            status=run.status,
-            score=run.score,
-            max_score=run.max_score,
-            error=run.error,
-            log=run.log,
-            plots=run.plots,
-            started_at=started,
-            finished_at=finished,
+def check_capacity(database: Database, *, limit: int, max_age: float) -> None:
+    """Refuse a new submission (503, nothing stored) while more than ``limit`` wait or
+    the oldest has waited over ``max_age`` seconds; 0 turns either bound off. What was
+    accepted before is graded all the same."""
+    if limit <= 0 and max_age <= 0:
+        return
+    state = queue_state(database)
+    too_many = limit > 0 and state.queued >= limit
+    too_old = max_age > 0 and state.oldest_age is not None and state.oldest_age > max_age
+    if too_many or too_old:
+        waited = _duration(state.oldest_age or 0)
+        raise Busy(
+            f"The grader is busy: {state.queued} submissions are waiting to be graded "
+            f"(the oldest for {waited}). Yours was not saved; please submit it again in "
+            f"a minute. Everything already submitted will be graded."
         )
-        for i, check in enumerate(run.checks or []):
-            record.checks.append(
-                CheckRecord(
-                    position=i,
-                    name=str(check["name"]),
-                    passed=bool(check["passed"]),
-                    score=float(check["score"]),
-                    max_score=float(check["max_score"]),
-                    message=str(check.get("message") or ""),
-                )
-            )
-        session.add(record)
-        sub = session.get(Submission, submission_id)
-        assert sub is not None
-        sub.status, sub.score, sub.error = run.status, run.score, run.error
-        if run.max_score is not None:
-            sub.max_score = run.max_score
-        sub.graded_at = finished
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 # -- gradebook --------------------------------------------------------------

@@ -176,7 +176,7 @@ AUTH_ERRORS = {
     "401": _error("missing, unknown or revoked token"),
     "429": _error(
         "rate limit reached (too many wrong tokens from this address; for an upload, too "
-        "many submissions); see Retry-After"
+        "many submissions with this token); see Retry-After"
     ),
 }
 
@@ -248,6 +248,10 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                         "413": _error("upload too large"),
                         "422": _error("the file cannot be graded (extension, encoding, no code)"),
                         **AUTH_ERRORS,
+                        "503": _error(
+                            "the grading queue is too long (back-pressure): nothing was "
+                            "stored; send it again after Retry-After seconds"
+                        ),
                     },
                 }
             },

@@ -18,6 +18,8 @@ from grader.models import GradingRun, Submission
 from grader.service import (
     BadRequest,
     accept_submission,
+    admit_upload,
+    count_upload,
     get_assignment,
     gradebook,
     list_assignments,
@@ -131,13 +133,15 @@ def _upload() -> tuple[str, bytes, str | None]:
 
 @bp.post("/assignments/<slug>/submissions")
 def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
+    """Counted against the token's limit only (not the address's: an LMS sends for a
+    whole course from one address), and only once accepted."""
+    from flask import current_app
+
     svc = services()
     with svc["db"].session() as session:
         get_assignment(session, slug)
-    from flask import current_app
-
-    svc["limiter"].hit(f"token:{g.token.id}", current_app.config["RATE_LIMIT_TOKEN"])
-    svc["limiter"].hit(f"ip:{request.remote_addr}", current_app.config["RATE_LIMIT_IP"])
+    key = f"token:{g.token.id}"
+    admit_upload(svc["db"], svc["limiter"], key, current_app.config)
     filename, data, student = _upload()
     sub = accept_submission(
         svc["db"],
@@ -148,6 +152,7 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
         student=student,
         token_id=g.token.id,
     )
+    count_upload(svc["limiter"], key, current_app.config)
     svc["queue"].enqueue(sub.id)
     url = url_for("api.get_submission", submission_id=sub.id, _external=True)
     body = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -237,13 +236,30 @@ def submissions_list(slug: str | None, student: str | None, status: str | None, 
     is_flag=True,
     help="Only submissions last graded against another version of the assignment.",
 )
-def regrade_command(slug: str, stale: bool) -> None:
-    """Regrade every submission of SLUG with the assignment as it is now on disk."""
-    from grader.models import Submission
-    from grader.service import get_assignment, grade_submission, register_assignment, requeue
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait until every one is graded again, with a progress bar, and print the outcomes.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="With --wait: stop waiting after this many seconds (the regrade goes on).",
+)
+def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -> None:
+    """Queue every submission of SLUG to be graded again, with the assignment as it is
+    now on disk.
+
+    The service grades them as it grades uploads: the job runner of `grader serve`,
+    or `grader worker` processes when GRADER_BROKER_URL is set. Nothing is graded in
+    this process, so a regrade never holds up the web side.
+    """
+    from grader.models import FINISHED, Submission
+    from grader.service import get_assignment, register_assignment, requeue
 
     with services() as svc:
-        db, store = svc["db"], svc["store"]
+        db = svc["db"]
         try:
             with db.begin() as session:
                 row, _ = register_assignment(session, get_assignment(session, slug).path)
@@ -253,8 +269,7 @@ def regrade_command(slug: str, stale: bool) -> None:
         with db.begin() as session:
             subs = session.scalars(
                 select(Submission).where(
-                    Submission.assignment_id == assignment_id,
-                    Submission.status.in_(("graded", "rejected", "error")),
+                    Submission.assignment_id == assignment_id, Submission.status.in_(FINISHED)
                 )
             ).all()
             if stale:
@@ -264,20 +279,41 @@ def regrade_command(slug: str, stale: bool) -> None:
         if not ids:
             click.echo("nothing to regrade")
             return
-        statuses: dict[str, int] = {}
-        workers = max(1, int(svc["config"].get("WORKERS", 2)))
-        with (
-            ThreadPoolExecutor(workers) as pool,
-            click.progressbar(length=len(ids), label=f"regrading {slug}", file=sys.stderr) as bar,
-        ):
-            futures = [
-                pool.submit(grade_submission, db, store, i, job_id=f"regrade-{n}")
-                for n, i in enumerate(ids, 1)
-            ]
-            for future in as_completed(futures):
-                status = future.result() or "skipped"
-                statuses[status] = statuses.get(status, 0) + 1
-                bar.update(1)
+        for submission_id in ids:
+            svc["queue"].enqueue(submission_id)
+        click.echo(f"{len(ids)} submission(s) of {slug} queued for regrading", err=True)
+        if wait:
+            _wait_for(db, ids, slug, timeout)
+
+
+def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None:
+    """Poll until none of ``ids`` is queued or running; print the outcomes."""
+    import time
+
+    from grader.models import Submission
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    done = 0
+    with click.progressbar(length=len(ids), label=f"regrading {slug}", file=sys.stderr) as bar:
+        while True:
+            with db.session() as session:
+                rows = session.execute(
+                    select(Submission.status, func.count())
+                    .where(Submission.id.in_(ids))
+                    .group_by(Submission.status)
+                ).all()
+            statuses = dict(rows)
+            finished = len(ids) - statuses.get("queued", 0) - statuses.get("running", 0)
+            bar.update(finished - done)
+            done = finished
+            if finished == len(ids):
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise click.ClickException(
+                    f"{len(ids) - finished} of {len(ids)} still waiting after {timeout:g} s; "
+                    "the service grades them (is `grader serve` or `grader worker` running?)"
+                )
+            time.sleep(0.5)
     click.echo(", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
 
 

@@ -68,12 +68,13 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     """
     from waitress import serve
 
+    from grader.logs import configure_logging
     from grader.service import sync_bundled
 
-    logging.getLogger("grader").setLevel(logging.INFO)
-    logging.getLogger("waitress").setLevel(logging.INFO)
     overrides: dict[str, Any] = {} if workers is None else {"WORKERS": workers}
     app = make_app(**overrides)
+    configure_logging(app.config["LOG_FORMAT"])
+    logging.getLogger("waitress").setLevel(logging.INFO)
     upgrade_database(app)
     svc = app.extensions["grader"]
     for slug, outcome in sync_bundled(svc["db"], app.config["ASSIGNMENTS_DIR"]).items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from grader.db import Database
+from grader.leases import DEFAULT_SECONDS
 from grader.storage import BlobStore
 
 
@@ -17,7 +18,8 @@ class JobQueue(Protocol):
         """Hand a committed submission to a worker (never blocks on grading)."""
 
     def start(self) -> None:
-        """Start workers and pick up submissions a crash left queued or running."""
+        """Start workers, and the sweeper that hands out again submissions left queued
+        or whose lease lapsed (their worker died)."""
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop taking jobs; wait up to ``timeout`` for running ones."""
@@ -36,4 +38,5 @@ def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
         store,
         workers=int(config.get("WORKERS", 2)),
         warm=int(config.get("WARM_SANDBOXES", 0)),
+        lease_seconds=float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS),
     )

@@ -1,15 +1,22 @@
 """The Celery backend of the job queue: the service only sends submission ids to
 the broker (Redis); ``grader worker`` processes load each submission by id,
-grade it with ``grader.service.grade_submission`` and write the result.
+grade it with ``grader.grading.grade_submission`` and write the result.
 
-Nothing accepted is lost when a worker dies mid-grade. Tasks are acknowledged
-late (after grading) and rejected back to the queue when their worker process
-is lost, so the broker hands the id out again: at once when a pool process
-dies, after ``GRADER_BROKER_VISIBILITY_TIMEOUT`` when the whole worker vanished
-(kill -9, machine lost). The row that worker left "running" is taken back only
-by such a *redelivered* task (``release_running``), which is safe with several
-workers because a live worker never has its task redelivered: prefetching is
-off and every task is stopped before the visibility timeout.
+Nothing accepted is lost when a worker dies mid-grade, and it is back in the
+queue within a lease (``GRADER_LEASE_SECONDS``) and a third, not after Redis's
+visibility timeout. Each grading holds a lease on its row (``grader.leases``),
+renewed by the pool process that grades:
+
+- a pool process that dies (an OOM kill): its worker, which sees it go,
+  releases the lease at once (``GradeRequest``) and Celery puts the job back
+  on the queue (acks late, reject on worker lost);
+- a whole worker that vanishes (kill -9, machine lost): its leases lapse, and
+  every worker's sweeper (every third of a lease) sets such submissions back to
+  queued and sends them again.
+
+The message of a vanished worker comes back from Redis after
+``GRADER_BROKER_VISIBILITY_TIMEOUT``, and a live worker's message may too if
+its grading outlasts that: both are duplicates, which ``claim`` skips.
 
 Nothing accepted is lost when the broker is down either. A submission the web
 side cannot publish stays committed and queued (the upload still succeeds);
@@ -22,17 +29,24 @@ Duplicate ids cost nothing: ``claim`` grades an id once.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 from typing import Any
 
 from celery import Celery, Task, signals
+from celery.exceptions import WorkerLostError
+from celery.worker.request import Request
 from kombu.exceptions import OperationalError
 from sqlalchemy.exc import SQLAlchemyError
 
+from grader import metrics
 from grader.db import Database
+from grader.grading import grade_submission
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
+from grader.leases import DEFAULT_SECONDS, log_reclaimed, reclaim_expired, release_owner
+from grader.logs import configure_logging, log_context
 from grader.sandbox.pool import WarmPool
-from grader.service import grade_submission, release_running
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -70,6 +84,20 @@ def celery_config(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class GradeRequest(Request):
+    """A grading job as the worker's main process sees it: it knows when the pool
+    process running the job died, and so that the lease that process held is void."""
+
+    def on_failure(
+        self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
+    ) -> None:
+        exc = getattr(exc_info.exception, "exc", exc_info.exception)  # ExceptionWithTraceback
+        if isinstance(exc, WorkerLostError) and self.worker_pid and self.args:
+            # before the job is put back on the queue, so that whoever takes it can claim it
+            self.task.grader_queue.release_lost(str(self.args[0]), self.worker_pid, self.id)
+        super().on_failure(exc_info, send_failed_event, return_ok)
+
+
 class CeleryQueue:
     """Same interface as ``EmbeddedRunner``; ``start``/``stop`` do nothing on the web side."""
 
@@ -79,6 +107,8 @@ class CeleryQueue:
         self.warm = max(0, int(config.get("WARM_SANDBOXES", 0)))
         self.visibility_timeout = int(config.get("BROKER_VISIBILITY_TIMEOUT") or 900)
         self.sweep_interval = float(config.get("BROKER_SWEEP_INTERVAL") or 30)
+        self.lease_seconds = float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS)
+        self.log_format = str(config.get("LOG_FORMAT") or "text")
         self.sweeping = threading.Event()
         self.pool: WarmPool | None = None
         self.flask_app: Any = None
@@ -86,6 +116,9 @@ class CeleryQueue:
 
         class AppTask(Task):
             """Runs inside the Flask app context once ``celery_init_app`` bound an app."""
+
+            Request = GradeRequest
+            grader_queue = queue
 
             def __call__(self, *args: Any, **kwargs: Any) -> Any:
                 if queue.flask_app is None:
@@ -145,26 +178,49 @@ class CeleryQueue:
         """Nothing to stop here."""
 
     def grade(self, request: Any, submission_id: str) -> str | None:
-        job_id = request.id or "-"
-        redelivered = bool((request.delivery_info or {}).get("redelivered"))
-        if redelivered and release_running(self.database, submission_id):
-            log.warning(
-                "[job %s] submission %s was left running by a lost worker: grading it again",
-                job_id,
-                submission_id,
-            )
         return grade_submission(
-            self.database, self.store, submission_id, job_id=job_id, pool=self.pool
+            self.database,
+            self.store,
+            submission_id,
+            job_id=request.id or "-",
+            pool=self.pool,
+            lease_seconds=self.lease_seconds,
         )
+
+    def release_lost(self, submission_id: str, pid: int, job_id: str) -> None:
+        """The pool process ``pid`` died grading ``submission_id``: void its lease now."""
+        owner = f"{socket.gethostname()}/{pid}"
+        with log_context(submission_id=submission_id, job_id=job_id):
+            try:
+                released = release_owner(self.database, submission_id, owner)
+            except SQLAlchemyError:
+                log.exception("could not release the lease of the lost worker process")
+                return
+            if released:
+                metrics.count_reclaimed("worker_lost")
+                log.warning("left running by a lost worker process (%s): grading it again", owner)
+
+    def reclaim(self) -> int:
+        """Send again the submissions whose lease lapsed (their worker vanished)."""
+        reclaimed = reclaim_expired(self.database)
+        log_reclaimed(reclaimed)
+        sent = [i for i, _ in reclaimed if self._publish(i)]
+        mark_dispatched(self.database, sent)
+        return len(reclaimed)
 
     # -- worker side ----------------------------------------------------------
 
     def init_worker(self) -> None:
         """Hooks of a ``grader worker`` process (connected only there)."""
+        # a receiver here keeps Celery's own logging set-up away: ours names submissions
+        signals.setup_logging.connect(self._setup_logging, weak=False)
         signals.worker_process_init.connect(self._process_init, weak=False)
         signals.worker_process_shutdown.connect(self._process_shutdown, weak=False)
         signals.worker_ready.connect(self._ready, weak=False)
         signals.worker_shutdown.connect(self._shutdown, weak=False)
+
+    def _setup_logging(self, **_: Any) -> None:
+        configure_logging(self.log_format, others=logging.INFO)
 
     def _process_init(self, **_: Any) -> None:
         # a forked pool process must not share the parent's database connections
@@ -181,15 +237,22 @@ class CeleryQueue:
             self.pool = None
 
     def _ready(self, **_: Any) -> None:
+        self.reclaim()
         self.sweep(everything=True)
         threading.Thread(target=self._sweep_forever, name="grader-sweep", daemon=True).start()
 
     def _sweep_forever(self) -> None:
-        while not self.sweeping.wait(self.sweep_interval):
+        """Lapsed leases every third of a lease; unsent submissions every sweep interval."""
+        tick = min(self.sweep_interval, self.lease_seconds / 3)
+        last_sweep = time.monotonic()
+        while not self.sweeping.wait(tick):
             try:
-                self.sweep()
+                self.reclaim()
+                if time.monotonic() - last_sweep >= self.sweep_interval:
+                    last_sweep = time.monotonic()
+                    self.sweep()
             except SQLAlchemyError:
-                log.exception("sweep for unsent submissions failed; trying again later")
+                log.exception("sweep for lapsed leases and unsent submissions failed; later again")
 
     def _shutdown(self, **_: Any) -> None:
         self.sweeping.set()

@@ -16,6 +16,8 @@ from grader.models import Submission
 from grader.service import (
     BadRequest,
     accept_submission,
+    admit_upload,
+    count_upload,
     get_assignment,
     list_assignments,
     load_submission,
@@ -65,7 +67,8 @@ def assignment(slug: str) -> Any:
     form = UploadForm()
     status = 200
     if request.method == "POST":
-        svc["limiter"].hit(f"ip:{request.remote_addr}", current_app.config["RATE_LIMIT_IP"])
+        key = f"ip:{request.remote_addr}"
+        admit_upload(svc["db"], svc["limiter"], key, current_app.config)
         if form.validate_on_submit():
             upload = form.file.data
             try:
@@ -81,6 +84,7 @@ def assignment(slug: str) -> Any:
                 form.file.errors = [exc.message]
                 status = exc.status_code
             else:
+                count_upload(svc["limiter"], key, current_app.config)
                 svc["queue"].enqueue(sub.id)
                 return redirect(url_for("web.submission", submission_id=sub.id), code=303)
         else:

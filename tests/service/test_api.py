@@ -218,21 +218,29 @@ def test_rate_limit_per_token(app, client, auth):
     assert count(app) == 2
 
 
-def test_rate_limit_per_ip_across_tokens(app, client, auth):
+def test_a_token_counts_against_its_own_limit_only(app, client, auth):
+    """An LMS sends for a whole course from one address: the per-address limit is not its."""
     app.config["RATE_LIMIT_IP"] = "1/hour"
+    app.config["RATE_LIMIT_TOKEN"] = "3/minute"
     with app.extensions["grader"]["db"].begin() as s:
         row, other = ApiToken.generate("other")
         s.add(row)
-    assert post_file(client, auth).status_code == 202
-    response = post_file(client, {"Authorization": f"Bearer {other}"})
-    assert_error(response, 429, "rate_limited")
-    other_ip = client.post(
-        "/api/v1/assignments/chain-rule/submissions",
-        headers={"Authorization": f"Bearer {other}"},
-        data={"file": (io.BytesIO(CORRECT), "a.py")},
-        environ_base={"REMOTE_ADDR": "10.9.9.9"},
-    )
-    assert other_ip.status_code == 202
+    assert [post_file(client, auth).status_code for _ in range(3)] == [202] * 3
+    assert_error(post_file(client, auth), 429, "rate_limited")
+    # another token from the same address has its own count, untouched by the first's
+    assert post_file(client, {"Authorization": f"Bearer {other}"}).status_code == 202
+    assert count(app) == 4
+
+
+def test_refused_uploads_use_up_no_limit(app, client, auth):
+    app.config["RATE_LIMIT_TOKEN"] = "2/minute"
+    assert post_file(client, auth, filename="hw.txt").status_code == 422
+    assert post_file(client, auth, data=b"\xff\xfe not text").status_code == 422
+    assert_error(post_file(client, auth, student="x" * 201), 400, "bad_request")
+    assert post_file(client, auth, slug="nope").status_code == 404
+    assert [post_file(client, auth).status_code for _ in range(2)] == [202, 202]
+    assert_error(post_file(client, auth), 429, "rate_limited")
+    assert count(app) == 2
 
 
 # -- reading ------------------------------------------------------------------

@@ -92,6 +92,11 @@ def test_assignment_validate(runner):
     assert "full marks" in result.output
 
 
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "LEASE_SECONDS": 3}  # the runner looks for queued work every second
+
+
 def test_submissions_regrade_export(app, runner, accepted):
     svc = app.extensions["grader"]
     for student, name in [
@@ -106,7 +111,17 @@ def test_submissions_regrade_export(app, runner, accepted):
     with svc["db"].begin() as s:  # pretend they were graded before
         for sub in s.scalars(select(Submission)):
             sub.status = "error"
-    result = runner("regrade", "chain-rule")
+    # the command only queues them: nothing grades until the service's runner runs
+    queued = runner("regrade", "chain-rule")
+    assert queued.exit_code == 0 and "3 submission(s) of chain-rule queued" in queued.output
+    assert runner("submissions", "list", "--status", "queued").output.count("chain-rule") == 3
+    svc["queue"].start()  # as `grader serve` starts: it takes up what is queued
+    assert svc["queue"].join(timeout=120)
+    with svc["db"].begin() as s:
+        for sub in s.scalars(select(Submission)):
+            sub.status = "error"
+    # while it runs, its sweeper takes up what the command queues
+    result = runner("regrade", "chain-rule", "--wait", "--timeout", "120")
     assert result.exit_code == 0, result.output
     assert "3 graded" in result.output
     assert runner("regrade", "chain-rule", "--stale").output.strip() == "nothing to regrade"

@@ -44,6 +44,10 @@ def test_bad_values_are_named(tmp_path):
     with pytest.raises(ValueError, match="GRADER_RATE_LIMIT_AUTH_FAILURES.*20/minute"):
         load_config(tmp_path, environ={"GRADER_RATE_LIMIT_AUTH_FAILURES": "ten"})
     assert load_config(tmp_path, environ={})["RATE_LIMIT_AUTH_FAILURES"] == "10/minute"
+    with pytest.raises(ValueError, match="GRADER_LOG_FORMAT must be text or json"):
+        load_config(tmp_path, environ={"GRADER_LOG_FORMAT": "xml"})
+    with pytest.raises(ValueError, match="GRADER_LEASE_SECONDS must be above 0"):
+        load_config(tmp_path, environ={"GRADER_LEASE_SECONDS": "0"})
 
 
 def test_every_setting_is_documented():

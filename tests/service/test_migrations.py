@@ -111,3 +111,27 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     database.dispose()
+
+
+def test_rows_from_before_leases_are_upgraded_and_recovered(database_factory):
+    """A submission an older grader left running has no lease after the upgrade: the
+    sweeper takes it as lapsed and hands it out again; finished rows are left alone."""
+    from grader.leases import claim, reclaim_expired
+
+    url = database_factory(empty=True)
+    upgrade(url, "0004")
+    insert_old_rows(url, "running", run=True)
+    upgrade(url)
+    assert schema_diff(url) == []
+    database = Database(url)
+    try:
+        with database.engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT status, lease_owner, lease_token, lease_expires_at FROM submissions")
+            ).one()
+            assert tuple(row) == ("running", None, None, None)
+        assert reclaim_expired(database) == [("s1", None)]
+        lease = claim(database, "s1", owner="new-worker/1", duration=30)
+        assert lease is not None and lease.owner == "new-worker/1"
+    finally:
+        database.dispose()

@@ -1,0 +1,180 @@
+"""Grading one submission by id, as a job runner does: take its lease, grade it
+with the engine while a heartbeat renews the lease, write the run only if the
+lease is still held. No Flask; both job runners and the tests call it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from grader import assignments as engine_assignments
+from grader import metrics
+from grader.db import Database
+from grader.errors import GraderError, SandboxUnavailable
+from grader.leases import DEFAULT_SECONDS, NO_LEASE, Heartbeat, Lease, claim, held
+from grader.logs import log_context
+from grader.models import CheckRecord, GradingRun, Submission, utcnow
+from grader.results import jsonable
+from grader.storage import BlobStore
+from grader.stored_plots import store_plots
+from grader.submissions import read_submission
+
+if TYPE_CHECKING:
+    from grader.sandbox.pool import WarmPool
+
+log = logging.getLogger(__name__)
+
+
+def grade_submission(
+    database: Database,
+    store: BlobStore,
+    submission_id: str,
+    *,
+    job_id: str = "-",
+    pool: WarmPool | None = None,
+    lease_seconds: float = DEFAULT_SECONDS,
+    owner: str | None = None,
+) -> str | None:
+    """Grade one submission by id with the engine and write the run; returns the final status.
+
+    Returns None when the submission is gone, finished or held by another live
+    lease (someone else has it), and when this run lost its lease before it was
+    done: its result is then discarded, the submission is scored once.
+    """
+    with log_context(submission_id=submission_id, job_id=job_id):
+        lease = claim(database, submission_id, owner=owner, duration=lease_seconds)
+        if lease is None:
+            log.info("not queued (finished, or another worker holds it): skipped")
+            return None
+        with database.session() as session:
+            sub = session.get(Submission, submission_id)
+            assert sub is not None
+            slug = sub.assignment.slug
+            folder, filename, blob = sub.assignment.path, sub.filename, sub.blob_sha256
+        started, clock = utcnow(), time.monotonic()
+        log.info("grading submission %s (%s) of %s", submission_id, filename, slug)
+        with Heartbeat(database, lease):
+            run = _grade(store, folder, filename, blob, pool, job_id, submission_id)
+        written = write_run(database, lease, run, started)
+        outcome = run.status if written else "discarded"
+        metrics.observe_grading(slug, outcome, time.monotonic() - clock)
+        if not written:
+            log.warning("the lease was lost while grading: result (%s) discarded", run.status)
+            return None
+        log.info("submission %s %s score=%s", submission_id, run.status, run.score)
+        return run.status
+
+
+@dataclass
+class Run:
+    """What one grading found, as it is written (``write_run``)."""
+
+    version: int
+    digest: str
+    status: str
+    error: str | None
+    score: float | None = None
+    max_score: float | None = None
+    checks: list[dict[str, Any]] | None = None
+    log: dict[str, Any] | None = None
+    plots: dict[str, str] | None = None
+
+
+def _grade(
+    store: BlobStore,
+    folder: str,
+    filename: str,
+    blob: str,
+    pool: WarmPool | None,
+    job_id: str,
+    submission_id: str,
+) -> Run:
+    """The engine's verdict as a run to write; a failure of ours is an honest error run."""
+    from grader.engine import grade
+
+    run = Run(version=0, digest="", status="error", error=None)
+    try:
+        assignment = engine_assignments.load_assignment(Path(folder))
+        run.version, run.digest = int(assignment.version), assignment.digest
+        data = store.get(blob)
+        try:
+            parsed = read_submission(filename, data)
+        except GraderError as exc:
+            run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
+        else:
+            result = grade(assignment, parsed, pool=pool)
+            run.status, run.error = result.status, result.error
+            run.score, run.max_score = result.score, result.max_score
+            run.checks = [c.to_dict() for c in result.checks]
+            run.log = jsonable(result.log)
+            if result.status == "graded":
+                run.plots = store_plots(store, assignment, result, job_id, submission_id)
+    except Exception as exc:  # the grader's fault, not the student's: keep the row honest
+        log.exception("grading failed")
+        if isinstance(exc, SandboxUnavailable):
+            metrics.count_sandbox_failure()
+        reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
+        run.status, run.error = "error", f"the grader failed: {reason}"
+    return run
+
+
+class _LeaseLost(Exception):
+    pass
+
+
+def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> bool:
+    """Write the run and the submission's status in one transaction, if the lease
+    is still held; False (nothing written) if it was lost."""
+    finished = utcnow()
+    values: dict[str, Any] = {
+        "status": run.status,
+        "score": run.score,
+        "error": run.error,
+        "graded_at": finished,
+        **NO_LEASE,
+    }
+    if run.max_score is not None:
+        values["max_score"] = run.max_score
+    try:
+        with database.begin() as session:
+            if session.execute(update(Submission).where(held(lease)).values(**values)).rowcount:
+                session.add(_record(lease.submission_id, run, started, finished))
+            else:
+                raise _LeaseLost
+    except _LeaseLost:
+        return False
+    return True
+
+
+def _record(submission_id: str, run: Run, started: datetime, finished: datetime) -> GradingRun:
+    record = GradingRun(
+        submission_id=submission_id,
+        assignment_version=run.version,
+        assignment_digest=run.digest,
+        status=run.status,
+        score=run.score,
+        max_score=run.max_score,
+        error=run.error,
+        log=run.log,
+        plots=run.plots,
+        started_at=started,
+        finished_at=finished,
+    )
+    for i, check in enumerate(run.checks or []):
+        record.checks.append(
+            CheckRecord(
+                position=i,
+                name=str(check["name"]),
+                passed=bool(check["passed"]),
+                score=float(check["score"]),
+                max_score=float(check["max_score"]),
+                message=str(check.get("message") or ""),
+            )
+        )
+    return record
