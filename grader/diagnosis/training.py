@@ -8,16 +8,25 @@ import warnings
 
 import numpy as np
 
-from grader import datasets
 from grader.diagnosis.observations import entry
 from grader.plots import _loss_function, _student_run, _with_curve
+
+
+def _descriptors(check, result) -> list[dict]:
+    """Each scored run's own data (seed, sample order, classes), as the check drew them;
+    results stored before runs had them name only the seed."""
+    trained = result.details.get("trained") or []
+    runs = result.details.get("runs") or []
+    if len(runs) != len(trained) or not all(isinstance(r, dict) for r in runs):
+        runs = [{"seed": seed} for seed in check.seeds[: len(trained)]]
+    return runs
 
 
 def _runs(check, result, reference) -> list[tuple]:
     trained = result.details.get("trained") or []
     runs = [
-        _student_run(check, value, check.expected_shapes(reference, seed))
-        for seed, value in zip(check.seeds, trained, strict=False)
+        _student_run(check, value, check.expected_shapes(reference, int(run["seed"])))
+        for run, value in zip(_descriptors(check, result), trained, strict=False)
     ]
     return _with_curve(check, runs, result.details.get("curve") or [])
 
@@ -46,7 +55,7 @@ def training_facts(check, result, reference) -> tuple[list[dict], list[str]]:
         return _say(named, where, "unchanged", sentence, fix, "parameter snapshots")
     if loss is None:
         return [], []
-    X, Y = datasets.make(check.dataset, check.seeds[0])
+    X, Y = check.run_data(_descriptors(check, result)[0])  # the data the curve trained on
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
