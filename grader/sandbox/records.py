@@ -1,0 +1,139 @@
+"""The records a sandbox run sends back, rebuilt as typed data within fixed bounds.
+
+Everything on the results channel may have been written by the student's code: a
+record for a task the job does not have is dropped before it is parsed, a line too
+large to parse cheaply is not parsed, and the cell report keeps one entry per cell of
+the job. Memory stays within the results cap however many records are forged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RawRun:
+    """What came back from one run, not yet trusted (see grader.checks for the judging)."""
+
+    cells: list[dict] = field(default_factory=list)
+    tasks: dict[str, dict] = field(default_factory=dict)
+    ends: dict[str, dict] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    results_overflow: bool = False
+    started: bool = False
+    ready: bool = False
+    finished: bool = False
+    returncode: int | None = None
+    seconds: float = 0.0
+    backend: str = ""
+    malformed_lines: int = 0
+    #: the job's task ids and cell names: records about anything else are dropped unread
+    expected: frozenset[str] | None = None
+    cell_names: list[str] = field(default_factory=list)
+
+
+#: JSON containers one results line may hold: real records have a few hundred, while a
+#: line of ``[],[],...`` costs ~24 times its size in memory (64 MiB -> 1.5 GiB) once parsed.
+MAX_CONTAINERS_PER_LINE = 100_000
+#: values one line may hold (commas): arrays travel as base64 text, so real records have a
+#: few per container, while ``[0.5,0.5,...]`` costs 16 times its size once parsed
+MAX_VALUES_PER_LINE = 500_000
+#: how the harness starts a task's records: lets a forged record be dropped unparsed
+_HEAD = re.compile(rb'\{"event":"(task|end)","id":"([^"\\]{1,100})"')
+
+
+def _wanted(raw: RawRun, event: str, ident: str) -> bool:
+    """Only the first record of each kind for each of the job's own tasks is kept: memory
+    stays within the results cap however many records are forged."""
+    kept = raw.tasks if event == "task" else raw.ends
+    return raw.expected is not None and ident in raw.expected and ident not in kept
+
+
+def record_line(raw: RawRun, line: bytes) -> None:
+    """Add one line of the results channel to ``raw`` (or count it as malformed)."""
+    head = _HEAD.match(line)
+    if head and not _wanted(raw, head.group(1).decode(), head.group(2).decode()):
+        raw.malformed_lines += 1
+        return
+    if (
+        line.count(b"[") + line.count(b"{") > MAX_CONTAINERS_PER_LINE
+        or line.count(b",") > MAX_VALUES_PER_LINE
+    ):
+        raw.malformed_lines += 1
+        return
+    try:
+        record = json.loads(line)
+        event = record["event"]
+    except (ValueError, TypeError, KeyError, RecursionError):  # deep nesting: RecursionError
+        raw.malformed_lines += 1
+        return
+    if not isinstance(record, dict):
+        raw.malformed_lines += 1
+    elif event == "load" and not raw.cells and isinstance(record.get("cells"), list):
+        raw.cells = _clean_cells(record["cells"], raw.cell_names)
+    elif event in ("task", "end") and not (
+        isinstance(record.get("id"), str) and _wanted(raw, event, record["id"])
+    ):
+        raw.malformed_lines += 1
+    elif event == "task":
+        raw.tasks[record["id"]] = record
+    elif event == "end":
+        raw.ends[record["id"]] = _clean_end(record)
+    elif event == "start":
+        raw.started = True
+    elif event == "ready":
+        raw.ready = True
+    elif event == "done":
+        raw.finished = True
+    else:
+        raw.malformed_lines += 1
+
+
+def _clean_end(record: dict) -> dict:
+    """A task's end as typed data: the student's code can write these records too."""
+
+    def integer(value):
+        return value if type(value) is int else None
+
+    seconds = record.get("seconds")
+    return {
+        "id": record["id"],
+        "timeout": record.get("timeout") is True,
+        "signal": integer(record.get("signal")),
+        "exit": integer(record.get("exit")),
+        "seconds": round(seconds, 4)
+        if type(seconds) in (int, float) and math.isfinite(seconds)
+        else None,
+    }
+
+
+def _clean_cells(cells: list, names: list[str]) -> list[dict]:
+    """The cell report as plain, typed data: student code may have written it (forged), so
+    it has at most one entry per cell of the job, named as the job names them."""
+    clean = []
+    for index, cell in enumerate(cells[: len(names)]):
+        if not isinstance(cell, dict):
+            continue
+        status = cell.get("status")
+        seconds = cell.get("seconds")
+        entry = {
+            "index": index,
+            "name": names[index],
+            "status": status if status in ("ok", "error", "timeout") else "error",
+            "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
+        }
+        error = cell.get("error")
+        if entry["status"] == "error":
+            error = error if isinstance(error, dict) else {}
+            entry["error"] = {
+                key: str(error[key])[:500] if error.get(key) is not None else None
+                for key in ("type", "message", "where")
+            }
+            entry["error"]["type"] = entry["error"]["type"] or "Error"
+        clean.append(entry)
+    return clean
