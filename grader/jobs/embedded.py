@@ -6,7 +6,8 @@ database as queued before they are enqueued, and each grading holds a lease
 (``grader.leases``). A sweeper thread, at start and then every third of a lease,
 hands out again the submissions whose lease lapsed (a killed ``grader serve``,
 here or in another process on the same database) and picks up queued ones this
-runner does not hold (left by a crash, or queued by ``grader regrade``)."""
+runner does not hold (left by a crash, or queued by ``grader regrade``).
+The feedback plots are drawn after each score is written, in one child process."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
 from grader.service import queued_ids
 from grader.storage import BlobStore
+from grader.stored_plots import PlotProcess
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class EmbeddedRunner:
         self.warm = max(0, warm)
         self.lease_seconds = lease_seconds
         self.pool: WarmPool | None = None
+        self.plots = PlotProcess()  # the plots are drawn there, not in the web server
         self._queue: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._counter = itertools.count(1)
@@ -93,6 +96,7 @@ class EmbeddedRunner:
         if self.pool:
             self.pool.close()
             self.pool = None
+        self.plots.close()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until every enqueued job is done (tests, CLI); False on time-out."""
@@ -132,6 +136,7 @@ class EmbeddedRunner:
                     job_id=job_id,
                     pool=self.pool,
                     lease_seconds=self.lease_seconds,
+                    render=self.plots,
                 )
             except Exception:  # keep the worker alive; the lease lapses, the sweeper retries
                 log.exception("[job %s] submission %s could not be graded", job_id, item)
