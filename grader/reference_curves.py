@@ -4,16 +4,23 @@ A reference loss curve trains the reference network again and again (every epoch
 the grid, for every run): most of what a plot cost when it was computed per submission.
 It depends only on the assignment (its ``digest``: a changed assignment is another key),
 the check and the run's data (seed, sample order, swapped classes), so it is kept here, in
-a least-recently-used table of this process, under that key. A regrade after the
-assignment changed computes it again, once.
+a least-recently-used table of this process, under that key, and, where a folder is given
+(``use_directory``: the service's ``<instance>/reference-cache``), in a small JSON file
+there, so that a restart or another worker process finds it too. A regrade after the
+assignment changed computes it again, once; files of old versions are never read again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +31,9 @@ MAX_ENTRIES = 4096
 _lock = threading.Lock()
 _entries: OrderedDict[str, Any] = OrderedDict()
 _stats = {"hits": 0, "misses": 0}
+_directory: Path | None = None
+
+log = logging.getLogger(__name__)
 
 #: the epoch counts of a reference curve (up to the training's own)
 EPOCH_GRID = (0, 10, 30, 100, 300, 1000, 3000, 10000, 30000)
@@ -35,22 +45,67 @@ def cache_key(digest: str, check: str, what: str, run: dict) -> str:
     return json.dumps([digest, check, what, descriptor], sort_keys=True, separators=(",", ":"))
 
 
+def use_directory(directory: Path | str | None) -> None:
+    """Keep the values in JSON files under ``directory`` too (None: in memory only)."""
+    global _directory
+    _directory = Path(directory) if directory else None
+
+
 def cached(key: str, compute: Callable[[], Any]) -> Any:
     """The value under ``key``, computed by ``compute`` the first time (outside the lock:
-    two threads may both compute a missing value; both get the same)."""
+    two threads may both compute a missing value; both get the same). ``compute`` returns
+    plain data (lists, numbers, booleans): what a JSON file holds the same."""
     with _lock:
         if key in _entries:
             _entries.move_to_end(key)
             _stats["hits"] += 1
             return _entries[key]
-        _stats["misses"] += 1
-    value = compute()
+    value = _read(key)
+    with _lock:
+        _stats["hits" if value is not None else "misses"] += 1
+    if value is None:
+        value = compute()
+        _write(key, value)
     with _lock:
         _entries[key] = value
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
     return value
+
+
+def _file(key: str) -> Path | None:
+    if _directory is None:
+        return None
+    name = hashlib.sha256(key.encode()).hexdigest()
+    return _directory / name[:2] / f"{name}.json"
+
+
+def _read(key: str) -> Any:
+    path = _file(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # unreadable or half-written by a crash: computed again
+    return stored.get("value") if isinstance(stored, dict) and stored.get("key") == key else None
+
+
+def _write(key: str, value: Any) -> None:
+    """Write the file whole or not at all (a temporary file renamed); a failure costs only
+    the file, never the plot."""
+    path = _file(key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"key": key, "value": value}, fh)
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        log.warning("reference cache: %s not written", path, exc_info=True)
 
 
 def stats() -> dict[str, int]:

@@ -47,11 +47,16 @@ def drawable(result: Any) -> SimpleNamespace:
     )
 
 
-def render_here(folder: str, digest: str, result: Any) -> dict[str, bytes]:
-    """Render the plots in this process; the assignment is loaded once per version."""
-    from grader import assignments
+def render_here(
+    folder: str, digest: str, result: Any, reference_cache: str | None = None
+) -> dict[str, bytes]:
+    """Render the plots in this process; the assignment is loaded once per version. With
+    ``reference_cache``, the reference's curves are kept in that folder too."""
+    from grader import assignments, reference_curves
     from grader.plots import render_plots
 
+    if reference_cache:
+        reference_curves.use_directory(reference_cache)
     with _assignments_lock:
         assignment = _assignments.get(folder)
     if assignment is None or assignment.digest != digest:
@@ -67,7 +72,8 @@ class PlotProcess:
     Started with "spawn" (the parent has threads); its reference curves stay cached in it
     across submissions. A child that dies is replaced at the next submission."""
 
-    def __init__(self) -> None:
+    def __init__(self, reference_cache: str | None = None) -> None:
+        self.reference_cache = reference_cache
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
 
@@ -81,7 +87,8 @@ class PlotProcess:
     def __call__(self, folder: str, digest: str, result: Any) -> dict[str, bytes]:
         executor = self._pool()
         try:
-            return executor.submit(render_here, folder, digest, result).result(PLOT_SECONDS)
+            job = executor.submit(render_here, folder, digest, result, self.reference_cache)
+            return job.result(PLOT_SECONDS)
         except Exception:
             with self._lock:  # a broken or stuck child: start a new one next time
                 if self._executor is executor:

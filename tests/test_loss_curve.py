@@ -154,3 +154,28 @@ def test_the_order_is_left_out_only_where_the_curve_does_not_depend_on_it() -> N
     reference_curves.clear()
     reference_curves.reference_curve(PerSample(), short, run, loss, "per-sample")
     assert reference_curves.stats()["entries"] == 3  # the test, its plain curve, this run's
+
+
+def test_curves_kept_on_disk_are_found_by_a_fresh_process(tmp_path: Path) -> None:
+    from grader import reference_curves
+
+    loss = _loss_function(XOR.reference, CHECK)
+    run = {"seed": CHECK.seeds[1], "order": None, "swap": False}
+    reference_curves.clear()
+    reference_curves.use_directory(tmp_path)
+    try:
+        computed = reference_curves.reference_curve(XOR.reference, CHECK, run, loss, XOR.digest)
+        files = list(tmp_path.rglob("*.json"))
+        assert len(files) == 1
+        reference_curves.clear()  # as a restarted process: only the file is left
+        found = reference_curves.reference_curve(XOR.reference, CHECK, run, loss, XOR.digest)
+        assert [list(part) for part in computed] == found
+        assert reference_curves.stats()["misses"] == 0
+        files[0].write_text('{"key": "half a fi')  # a crash mid-write: computed again
+        reference_curves.clear()
+        again = reference_curves.reference_curve(XOR.reference, CHECK, run, loss, XOR.digest)
+        assert [list(part) for part in again] == found
+        assert reference_curves.stats()["misses"] == 1
+    finally:
+        reference_curves.use_directory(None)
+        reference_curves.clear()

@@ -41,6 +41,7 @@ class EmbeddedRunner:
         workers: int = 2,
         warm: int = 0,
         lease_seconds: float = DEFAULT_SECONDS,
+        reference_cache: str | None = None,
     ) -> None:
         self.database = database
         self.store = store
@@ -48,7 +49,9 @@ class EmbeddedRunner:
         self.warm = max(0, warm)
         self.lease_seconds = lease_seconds
         self.pool: WarmPool | None = None
-        self.plots = PlotProcess()  # the plots are drawn there, not in the web server
+        self.plots = PlotProcess(
+            reference_cache
+        )  # the plots are drawn there, not in the web server
         self._queue: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._counter = itertools.count(1)
