@@ -4,8 +4,10 @@ lease is still held. No Flask; both job runners and the tests call it."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,12 +43,15 @@ def grade_submission(
     lease_seconds: float = DEFAULT_SECONDS,
     owner: str | None = None,
     render: PlotRenderer | None = None,
+    defer: Callable[[Callable[[], None]], None] | None = None,
 ) -> str | None:
     """Grade one submission by id with the engine and write the run; returns the final status.
 
     The score and checks are written (and visible) as soon as the checks are evaluated;
     the feedback plots come after, as their own step, by ``render`` (the embedded runner
-    draws them in a child process, never in the web server's), and are added to the run.
+    draws them in a child process, never in the web server's), and are added to the run:
+    here, before this returns, or, given ``defer``, as a job handed to it (the embedded
+    runner's plot thread: its graders go on to the next submission meanwhile).
 
     Returns None when the submission is gone, finished or held by another live
     lease (someone else has it), and when this run lost its lease before it was
@@ -74,9 +79,37 @@ def grade_submission(
             return None
         log.info("submission %s %s score=%s", submission_id, run.status, run.score)
         if run.drawable is not None:
-            plots = store_plots(store, *run.drawable, job_id, submission_id, render=render)
-            save_plots(database, run_id, plots)
+            job = functools.partial(
+                draw_plots, database, store, run_id, run.drawable, job_id, submission_id, render
+            )
+            (defer or _now)(job)
         return run.status
+
+
+def _now(job: Callable[[], None]) -> None:
+    job()
+
+
+def draw_plots(
+    database: Database,
+    store: BlobStore,
+    run_id: int,
+    drawable: tuple[str, str, Any],
+    job_id: str,
+    submission_id: str,
+    render: PlotRenderer | None = None,
+) -> None:
+    """Draw a written run's plots, keep them in the file store and add them to the run."""
+    with log_context(submission_id=submission_id, job_id=job_id):
+        clock = time.monotonic()
+        plots = store_plots(store, *drawable, job_id, submission_id, render=render)
+        save_plots(database, run_id, plots)
+        log.info(
+            "plots of submission %s: %d in %.2f s",
+            submission_id,
+            len(plots or {}),
+            time.monotonic() - clock,
+        )
 
 
 @dataclass

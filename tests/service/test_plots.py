@@ -153,3 +153,20 @@ def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, g
     pid = grading.plots._pool().submit(os.getpid).result(60)
     assert pid != os.getpid()
     assert grading.plots._pool().submit(render_here, "nowhere", "", None).exception(60)
+
+
+def test_deferred_plots_leave_the_grader_free_for_the_next_submission(app, accepted):
+    svc = app.extensions["grader"]
+    sub = accepted("circles-softmax/correct.py")
+    jobs = []
+    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="d", defer=jobs.append) == (
+        "graded"
+    )
+    with svc["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        assert run.score == run.max_score and run.plots is None  # scored; plots to come
+    [draw] = jobs
+    draw()
+    with svc["db"].session() as session:
+        run = session.get(GradingRun, run.id)
+        assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}
