@@ -7,6 +7,8 @@ Prints, for one notebook, side by side and as ratios to the floor:
     no checks);
   * the CLI, cold (``grader grade --json``), one at a time, and a batch of ``--batch``
     files two at a time (the machine's cores);
+  * the plots of one graded result, drawn in this process: the first time (the reference's
+    curves computed) and again (matplotlib's own cost, the curves cached);
   * the service's job runner (the embedded runner with warm sandboxes, on a SQLite database
     in a temporary folder): upload -> score visible and upload -> plots stored while it is
     idle, and a batch of ``--batch`` submissions accepted at once (submissions per minute
@@ -42,6 +44,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading_overhead import median_time, run_plain  # noqa: E402
 
 POLL = 0.02
+
+
+def plot_cost(slug: str, notebook: Path, runs: int) -> tuple[float, float]:
+    """Seconds to draw one result's plots the first time, and again (median)."""
+    from grader import assignments
+    from grader.engine import grade_file
+    from grader.plots import render_plots
+
+    assignment = assignments.find(slug)
+    result = grade_file(assignment, notebook, seed=1)
+    start = time.perf_counter()
+    render_plots(assignment, result)
+    first = time.perf_counter() - start
+    return first, median_time(lambda: render_plots(assignment, result), runs)
 
 
 def cli(slug: str, notebook: Path) -> None:
@@ -153,6 +169,7 @@ def main() -> None:
         script.write_text("\n".join(c["source"] for c in submission.cells))
         os.makedirs(Path(workdir) / "mpl", exist_ok=True)
         floor = median_time(lambda: run_plain(default_python(), script, workdir), args.runs)
+    first_plots, warm_plots = plot_cost(args.assignment, notebook, args.runs)
     cli_t = median_time(lambda: cli(args.assignment, notebook), args.runs)
     cli_rate = cli_batch(args.assignment, notebook, args.batch)
     with tempfile.TemporaryDirectory() as folder:
@@ -169,6 +186,8 @@ def main() -> None:
     rows = [
         ("floor: the cells run plainly", floor),
         ("CLI grade --json, cold", cli_t),
+        ("plots of one result, first time", first_plots),
+        ("plots of one result, reference cached", warm_plots),
         ("service idle: upload -> score", idle_score),
         ("service idle: upload -> plots", idle_plots),
     ]
