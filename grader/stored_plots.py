@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -74,6 +75,13 @@ def _yield_to_grading() -> None:
         os.nice(10)
 
 
+def _warm_up() -> None:
+    """Import what drawing needs before the first submission's plots are due."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+
+    import grader.plots  # noqa: F401
+
+
 class PlotProcess:
     """One child process that draws the plots, one submission at a time (one core at most).
 
@@ -94,15 +102,21 @@ class PlotProcess:
                 )
             return self._executor
 
+    def start(self) -> None:
+        """Start the child and its imports now, without waiting for them."""
+        self._pool().submit(_warm_up)
+
     def __call__(self, folder: str, digest: str, result: Any) -> dict[str, bytes]:
         executor = self._pool()
         try:
             job = executor.submit(render_here, folder, digest, result, self.reference_cache)
             return job.result(PLOT_SECONDS)
-        except Exception:
+        except (TimeoutError, BrokenProcessPool):
             with self._lock:  # a broken or stuck child: start a new one next time
                 if self._executor is executor:
                     self._executor = None
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()  # a stuck child would hold a core for nothing
             executor.shutdown(wait=False, cancel_futures=True)
             raise
 

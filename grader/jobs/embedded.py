@@ -82,6 +82,7 @@ class EmbeddedRunner:
         self.sweep(starting=True)
         if self.warm:
             self.pool = WarmPool(make_backend(), size=self.warm)
+            self.plots.start()  # a service with warm sandboxes has its plot process ready too
         self._threads = [
             threading.Thread(target=self._work, name=f"grader-worker-{i}", daemon=True)
             for i in range(self.workers)
