@@ -86,6 +86,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Where uploaded files are kept, content-addressed. Default: <instance>/uploads.",
     ),
     Setting(
+        "REFERENCE_CACHE_DIR",
+        "GRADER_REFERENCE_CACHE_DIR",
+        None,
+        "Where the reference's loss curves for the plots are kept, one small file per "
+        "assignment version and run. Default: <instance>/reference-cache.",
+    ),
+    Setting(
         "WORKERS",
         "GRADER_WORKERS",
         2,
@@ -239,6 +246,8 @@ def load_config(
         config["SECRET_KEY"] = _secret_key(instance_path)
     if not config["STORAGE_DIR"]:
         config["STORAGE_DIR"] = str(instance_path / "uploads")
+    if not config["REFERENCE_CACHE_DIR"]:
+        config["REFERENCE_CACHE_DIR"] = str(instance_path / "reference-cache")
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
     from grader.logs import FORMATS
     from grader.ratelimit import parse_rate

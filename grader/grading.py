@@ -4,8 +4,10 @@ lease is still held. No Flask; both job runners and the tests call it."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from grader.logs import log_context
 from grader.models import CheckRecord, GradingRun, Submission, utcnow
 from grader.results import jsonable
 from grader.storage import BlobStore
-from grader.stored_plots import store_plots
+from grader.stored_plots import PlotRenderer, drawable, store_plots
 from grader.submissions import read_submission
 
 if TYPE_CHECKING:
@@ -40,8 +42,16 @@ def grade_submission(
     pool: WarmPool | None = None,
     lease_seconds: float = DEFAULT_SECONDS,
     owner: str | None = None,
+    render: PlotRenderer | None = None,
+    defer: Callable[[Callable[[], None]], None] | None = None,
 ) -> str | None:
     """Grade one submission by id with the engine and write the run; returns the final status.
+
+    The score and checks are written (and visible) as soon as the checks are evaluated;
+    the feedback plots come after, as their own step, by ``render`` (the embedded runner
+    draws them in a child process, never in the web server's), and are added to the run:
+    here, before this returns, or, given ``defer``, as a job handed to it (the embedded
+    runner's plot thread: its graders go on to the next submission meanwhile).
 
     Returns None when the submission is gone, finished or held by another live
     lease (someone else has it), and when this run lost its lease before it was
@@ -61,14 +71,45 @@ def grade_submission(
         log.info("grading submission %s (%s) of %s", submission_id, filename, slug)
         with Heartbeat(database, lease):
             run = _grade(store, folder, filename, blob, pool, job_id, submission_id)
-        written = write_run(database, lease, run, started)
-        outcome = run.status if written else "discarded"
+        run_id = write_run(database, lease, run, started)
+        outcome = run.status if run_id is not None else "discarded"
         metrics.observe_grading(slug, outcome, time.monotonic() - clock)
-        if not written:
+        if run_id is None:
             log.warning("the lease was lost while grading: result (%s) discarded", run.status)
             return None
         log.info("submission %s %s score=%s", submission_id, run.status, run.score)
+        if run.drawable is not None:
+            job = functools.partial(
+                draw_plots, database, store, run_id, run.drawable, job_id, submission_id, render
+            )
+            (defer or _now)(job)
         return run.status
+
+
+def _now(job: Callable[[], None]) -> None:
+    job()
+
+
+def draw_plots(
+    database: Database,
+    store: BlobStore,
+    run_id: int,
+    drawable: tuple[str, str, Any],
+    job_id: str,
+    submission_id: str,
+    render: PlotRenderer | None = None,
+) -> None:
+    """Draw a written run's plots, keep them in the file store and add them to the run."""
+    with log_context(submission_id=submission_id, job_id=job_id):
+        clock = time.monotonic()
+        plots = store_plots(store, *drawable, job_id, submission_id, render=render)
+        save_plots(database, run_id, plots)
+        log.info(
+            "plots of submission %s: %d in %.2f s",
+            submission_id,
+            len(plots or {}),
+            time.monotonic() - clock,
+        )
 
 
 @dataclass
@@ -84,6 +125,8 @@ class Run:
     checks: list[dict[str, Any]] | None = None
     log: dict[str, Any] | None = None
     plots: dict[str, str] | None = None
+    #: (assignment folder, digest, what the plots need) of a graded run; never written
+    drawable: tuple[str, str, Any] | None = None
 
 
 def _grade(
@@ -114,7 +157,7 @@ def _grade(
             run.checks = [c.to_dict() for c in result.checks]
             run.log = jsonable(result.log)
             if result.status == "graded":
-                run.plots = store_plots(store, assignment, result, job_id, submission_id)
+                run.drawable = (str(folder), assignment.digest, drawable(result))
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("grading failed")
         if isinstance(exc, SandboxUnavailable):
@@ -128,9 +171,9 @@ class _LeaseLost(Exception):
     pass
 
 
-def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> bool:
+def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> int | None:
     """Write the run and the submission's status in one transaction, if the lease
-    is still held; False (nothing written) if it was lost."""
+    is still held; returns the run's id, None (nothing written) if it was lost."""
     finished = utcnow()
     values: dict[str, Any] = {
         "status": run.status,
@@ -144,12 +187,21 @@ def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> 
     try:
         with database.begin() as session:
             if session.execute(update(Submission).where(held(lease)).values(**values)).rowcount:
-                session.add(_record(lease.submission_id, run, started, finished))
+                record = _record(lease.submission_id, run, started, finished)
+                session.add(record)
+                session.flush()
+                run_id = int(record.id)
             else:
                 raise _LeaseLost
     except _LeaseLost:
-        return False
-    return True
+        return None
+    return run_id
+
+
+def save_plots(database: Database, run_id: int, plots: dict[str, str] | None) -> None:
+    """Add the plots to a written run: {} when there are none (None means still to come)."""
+    with database.begin() as session:
+        session.execute(update(GradingRun).where(GradingRun.id == run_id).values(plots=plots or {}))
 
 
 def _record(submission_id: str, run: Run, started: datetime, finished: datetime) -> GradingRun:

@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from grader.reference_curves import as_params, reference_curve
+
 log = logging.getLogger(__name__)
 
 LOSS_NAMES = ("cost_of_params", "loss_of_params")
 OUTPUT_NAMES = ("nn", "predict", "forward")
-EPOCH_GRID = (0, 10, 30, 100, 300, 1000, 3000, 10000, 30000)
 
 
 def render_plots(assignment, result) -> dict[str, bytes]:
@@ -53,7 +54,15 @@ def render_plots(assignment, result) -> dict[str, bytes]:
                 curve = details.get("curve") or []
                 runs = details.get("runs") or []
                 plots.update(
-                    _check_plots(assignment.reference, check, trained, curve, shapes, runs)
+                    _check_plots(
+                        assignment.reference,
+                        check,
+                        trained,
+                        curve,
+                        shapes,
+                        runs,
+                        digest=getattr(assignment, "digest", ""),
+                    )
                 )
         except Exception:  # noqa: BLE001 - a plot must never cost a result
             log.exception("plots of %s for %s failed", check.name, assignment.slug)
@@ -61,12 +70,6 @@ def render_plots(assignment, result) -> dict[str, bytes]:
 
 
 # -- data -----------------------------------------------------------------------------------
-
-
-def _params(value: Any) -> list[np.ndarray] | None:
-    if isinstance(value, list) and value and all(isinstance(p, np.ndarray) for p in value):
-        return [np.asarray(p, dtype=float) for p in value]
-    return None
 
 
 def _like(params: list[np.ndarray] | None, shapes: list) -> list[np.ndarray] | None:
@@ -83,11 +86,11 @@ def _student_run(
     """(final parameters, trajectory of snapshots) from what the sandbox returned; what has
     not the expected ``shapes`` is left out."""
     if check.driver == "momentum" and isinstance(value, list) and len(value) == 2:
-        final = _like(_params(value[0]), shapes)
+        final = _like(as_params(value[0]), shapes)
         if final is None or not isinstance(value[1], list):
             return final, []
-        return final, [p for p in (_like(_params(s), shapes) for s in value[1]) if p]
-    return _like(_params(value), shapes), []
+        return final, [p for p in (_like(as_params(s), shapes) for s in value[1]) if p]
+    return _like(as_params(value), shapes), []
 
 
 def _loss_function(reference, check):
@@ -118,51 +121,6 @@ def _output_function(reference, check):
     return None
 
 
-def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[float], list[float]]:
-    """Epochs and losses of the reference's own training on the same data."""
-    if check.driver == "momentum":
-        init = getattr(reference, check.spec["init"])
-        params = [np.asarray(p, dtype=float) for p in init(seed)]
-        velocities = [np.zeros_like(p) for p in params]
-        iterations = int(check.spec["iterations"])
-        every = max(1, iterations // 30)
-        xs, ys = [0], [loss(params, X, Y)]
-        for i in range(iterations):
-            velocities = reference.update_velocity(
-                X,
-                Y,
-                params,
-                velocities,
-                float(check.spec["momentum"]),
-                float(check.spec["learning_rate"]),
-            )
-            params = reference.update_params(params, velocities)
-            if (i + 1) % every == 0:
-                xs.append(i + 1)
-                ys.append(loss(params, X, Y))
-        return xs, ys
-    train = getattr(reference, check.function, None)
-    if not callable(train):
-        return [], []
-    kwargs = dict(check.spec.get("kwargs", {}))
-    total = check.total_epochs
-    seed_arg = check.spec.get("seed_arg", "seed")
-    xs, ys = [], []
-    for epochs in EPOCH_GRID:
-        if total is None or epochs > total:
-            break
-        params = _params(list(train(X, Y, **{**kwargs, check.epochs_arg: epochs, seed_arg: seed})))
-        if params:
-            xs.append(epochs)
-            ys.append(loss(params, X, Y))
-    if total and (not xs or xs[-1] != total):
-        params = _params(list(train(X, Y, **{**kwargs, seed_arg: seed})))
-        if params:
-            xs.append(total)
-            ys.append(loss(params, X, Y))
-    return xs, ys
-
-
 # -- drawing --------------------------------------------------------------------------------
 
 
@@ -182,7 +140,13 @@ def _png(fig) -> bytes:
 
 
 def _check_plots(
-    reference, check, trained: list, curve: list, shapes: list, runs: list | None = None
+    reference,
+    check,
+    trained: list,
+    curve: list,
+    shapes: list,
+    runs: list | None = None,
+    digest: str = "",
 ) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     # the grading run's own data (seed, sample order, classes); results stored before
@@ -191,11 +155,13 @@ def _check_plots(
         runs = [{"seed": seed} for seed in check.seeds[: len(trained)]]
     seeds = [int(r["seed"]) for r in runs]
     data = [check.run_data(r) for r in runs]
+    descriptors = runs
     runs = [_student_run(check, value, shapes) for value in trained]  # from here, the student's
     loss = _loss_function(reference, check)
     if loss is not None:
         curves = _with_curve(check, runs, curve)
-        out[f"{check.name}-loss.png"] = _loss_plot(reference, check, seeds, data, curves, loss)
+        references = [reference_curve(reference, check, run, loss, digest) for run in descriptors]
+        out[f"{check.name}-loss.png"] = _loss_plot(check, seeds, data, curves, loss, references)
     predict = _output_function(reference, check)
     if predict is not None and data and data[0][0].shape[1] == 2 and any(r[0] for r in runs):
         out[f"{check.name}-boundary.png"] = _boundary_plot(check, seeds, data, runs, predict)
@@ -220,7 +186,7 @@ def _with_curve(check, runs: list, curve: list) -> list[tuple[Any, list, list[in
     shapes = [p.shape for p in final]
     points = [
         (e, p)
-        for e, p in ((e, _like(_params(v), shapes)) for e, v in curve if isinstance(e, int))
+        for e, p in ((e, _like(as_params(v), shapes)) for e, v in curve if isinstance(e, int))
         if p
     ]
     if points:
@@ -229,20 +195,25 @@ def _with_curve(check, runs: list, curve: list) -> list[tuple[Any, list, list[in
     return out
 
 
-def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
+def _loss_plot(check, seeds, data, runs, loss, references) -> bytes:
+    """The reference's curves are drawn over the student's, wide and dashed in black-edged
+    colours with markers, so that a correct submission (the same curve) does not hide them."""
     fig = _figure(6.4, 4.0)
     ax = fig.add_subplot()
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
-    for i, (seed, (X, Y), (final, snaps, steps)) in enumerate(zip(seeds, data, runs, strict=True)):
+    rows = zip(seeds, data, runs, references, strict=True)
+    for i, (seed, (X, Y), (final, snaps, steps), (xs, ys)) in enumerate(rows):
         colour = colours[i % len(colours)]
-        xs, ys = _reference_curve(reference, check, X, Y, seed, loss)
-        if xs:
-            ax.plot(
-                xs, ys, color=colour, linestyle="--", alpha=0.7, label=f"reference, seed {seed}"
-            )
         if snaps:
             ax.plot(
-                steps, [loss(p, X, Y) for p in snaps], color=colour, label=f"yours, seed {seed}"
+                steps,
+                [loss(p, X, Y) for p in snaps],
+                color=colour,
+                linewidth=5,
+                alpha=0.35,
+                solid_capstyle="round",
+                label=f"yours, seed {seed}",
+                zorder=2,
             )
         elif final:
             last = xs[-1] if xs else 1
@@ -250,17 +221,32 @@ def _loss_plot(reference, check, seeds, data, runs, loss) -> bytes:
                 [last],
                 [loss(final, X, Y)],
                 marker="o",
+                markersize=11,
+                alpha=0.45,
                 color=colour,
                 linestyle="none",
                 label=f"yours (final), seed {seed}",
+                zorder=2,
+            )
+        if xs:
+            ax.plot(
+                xs,
+                ys,
+                color=colour,
+                linestyle=(0, (3, 2)),
+                linewidth=1.4,
+                marker="x",
+                markersize=5,
+                label=f"reference, seed {seed}",
+                zorder=3,
             )
     ax.set_xlabel("iteration" if check.driver == "momentum" else "epoch")
     ax.set_ylabel("training loss (reference formula)")
     if check.driver != "momentum":
         ax.set_xscale("symlog", linthresh=10)
-    ax.set_title(f"{check.name}: your training next to the reference's")
+    ax.set_title(f"{check.name}: your training (wide) and the reference's (dashed)")
     ax.legend(fontsize="small")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.12, top=0.92)
     return _png(fig)
 
 
@@ -268,6 +254,32 @@ def _classes(outputs: np.ndarray) -> np.ndarray:
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return np.argmax(outputs, axis=1)
     return (outputs.reshape(len(outputs), -1)[:, 0] >= 0.5).astype(int)
+
+
+CLASS_STYLES = ((0, "o", "tab:red"), (1, "s", "tab:blue"))
+ZONE_COLOURS = ("#f4c7c3", "#c6dbef")  # class 0 light red, class 1 light blue
+
+
+def _class_legend() -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list = []
+    for label, marker, colour in CLASS_STYLES:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                color=colour,
+                markeredgecolor="black",
+                linestyle="none",
+                label=f"class {label}",
+            )
+        )
+    for label, zone in enumerate(ZONE_COLOURS):
+        handles.append(Patch(facecolor=zone, label=f"predicted {label}"))
+    return handles
 
 
 def _boundary_plot(check, seeds, data, runs, predict) -> bytes:
@@ -288,20 +300,22 @@ def _boundary_plot(check, seeds, data, runs, predict) -> bytes:
         if final:
             try:
                 zone = _classes(predict(final, grid)).reshape(gx.shape)
-                # class 0 light red, class 1 light blue: the colours of the data markers
-                ax.contourf(
-                    gx,
-                    gy,
+                ax.imshow(  # an image of the grid: a fraction of contourf's cost
                     np.clip(zone, 0, 1),
-                    levels=[-0.5, 0.5, 1.5],
-                    cmap=ListedColormap(["#f4c7c3", "#c6dbef"]),
+                    origin="lower",
+                    extent=(gx[0, 0], gx[0, -1], gy[0, 0], gy[-1, 0]),
+                    cmap=ListedColormap(list(ZONE_COLOURS)),
+                    vmin=0,
+                    vmax=1,
+                    interpolation="nearest",
+                    aspect="auto",
                     alpha=0.9,
                 )
             except Exception:  # noqa: BLE001 - parameters of the wrong shape: data only
                 ax.text(0.5, 0.02, "parameters unusable", transform=ax.transAxes, ha="center")
         else:
             ax.text(0.5, 0.02, "no trained parameters", transform=ax.transAxes, ha="center")
-        for label, marker, colour in ((0, "o", "tab:red"), (1, "s", "tab:blue")):
+        for label, marker, colour in CLASS_STYLES:
             mask = labels == label
             ax.scatter(
                 X[mask, 0],
@@ -313,8 +327,14 @@ def _boundary_plot(check, seeds, data, runs, predict) -> bytes:
                 linewidths=0.4,
             )
         ax.set_title(f"seed {seed}", fontsize="small")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_xlabel("x[0]", fontsize="small")
+        ax.set_ylabel("x[1]", fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        ax.locator_params(nbins=4)
     fig.suptitle(f"{check.name}: decision boundary of your trained network")
-    fig.tight_layout()
+    fig.legend(handles=_class_legend(), loc="lower center", ncol=4, fontsize="small")
+    width = 3.6 * count  # fixed margins, in inches: tight_layout would draw it all twice
+    fig.subplots_adjust(
+        left=0.55 / width, right=1 - 0.15 / width, bottom=0.25, top=0.83, wspace=0.35
+    )
     return _png(fig)

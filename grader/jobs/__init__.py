@@ -39,4 +39,5 @@ def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
         workers=int(config.get("WORKERS", 2)),
         warm=int(config.get("WARM_SANDBOXES", 0)),
         lease_seconds=float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS),
+        reference_cache=config.get("REFERENCE_CACHE_DIR"),
     )

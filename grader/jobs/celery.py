@@ -109,6 +109,7 @@ class CeleryQueue:
         self.sweep_interval = float(config.get("BROKER_SWEEP_INTERVAL") or 30)
         self.lease_seconds = float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS)
         self.log_format = str(config.get("LOG_FORMAT") or "text")
+        self.reference_cache = config.get("REFERENCE_CACHE_DIR")
         self.sweeping = threading.Event()
         self.pool: WarmPool | None = None
         self.flask_app: Any = None
@@ -225,6 +226,10 @@ class CeleryQueue:
     def _process_init(self, **_: Any) -> None:
         # a forked pool process must not share the parent's database connections
         self.database.engine.dispose(close=False)
+        from grader import reference_curves
+
+        # the plots are drawn here, after each score: their reference curves on disk
+        reference_curves.use_directory(self.reference_cache)
         if self.warm:
             from grader.sandbox.backends import make_backend
 

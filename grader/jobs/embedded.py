@@ -6,7 +6,9 @@ database as queued before they are enqueued, and each grading holds a lease
 (``grader.leases``). A sweeper thread, at start and then every third of a lease,
 hands out again the submissions whose lease lapsed (a killed ``grader serve``,
 here or in another process on the same database) and picks up queued ones this
-runner does not hold (left by a crash, or queued by ``grader regrade``)."""
+runner does not hold (left by a crash, or queued by ``grader regrade``).
+The feedback plots are drawn after each score is written, by a plot thread that hands
+them to one child process (at a lower priority): the graders go on meanwhile."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import itertools
 import logging
 import queue
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +27,7 @@ from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
 from grader.service import queued_ids
 from grader.storage import BlobStore
+from grader.stored_plots import PlotProcess
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ class EmbeddedRunner:
         workers: int = 2,
         warm: int = 0,
         lease_seconds: float = DEFAULT_SECONDS,
+        reference_cache: str | None = None,
     ) -> None:
         self.database = database
         self.store = store
@@ -46,6 +51,9 @@ class EmbeddedRunner:
         self.warm = max(0, warm)
         self.lease_seconds = lease_seconds
         self.pool: WarmPool | None = None
+        self.plots = PlotProcess(
+            reference_cache
+        )  # the plots are drawn there, not in the web server
         self._queue: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._counter = itertools.count(1)
@@ -53,6 +61,7 @@ class EmbeddedRunner:
         self._busy = 0
         self._pending: set[str] = set()  # in the local queue, not yet taken by a thread
         self._stopping = threading.Event()
+        self._plot_jobs: queue.Queue[object] = queue.Queue()
 
     @property
     def running(self) -> bool:
@@ -73,12 +82,16 @@ class EmbeddedRunner:
         self.sweep(starting=True)
         if self.warm:
             self.pool = WarmPool(make_backend(), size=self.warm)
+            self.plots.start()  # a service with warm sandboxes has its plot process ready too
         self._threads = [
             threading.Thread(target=self._work, name=f"grader-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
         self._threads.append(
             threading.Thread(target=self._sweep_forever, name="grader-sweep", daemon=True)
+        )
+        self._threads.append(
+            threading.Thread(target=self._draw_forever, name="grader-plots", daemon=True)
         )
         for thread in self._threads:
             thread.start()
@@ -87,15 +100,18 @@ class EmbeddedRunner:
         self._stopping.set()
         for _ in range(self.workers):
             self._queue.put(_STOP)
+        self._plot_jobs.put(_STOP)
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
         if self.pool:
             self.pool.close()
             self.pool = None
+        self.plots.close()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait until every enqueued job is done (tests, CLI); False on time-out."""
+        """Wait until every enqueued job is done, plots included (tests, CLI); False on
+        time-out."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
@@ -108,6 +124,27 @@ class EmbeddedRunner:
             log.info("re-queueing %d submission(s) %s", len(waiting), what)
         for submission_id in waiting:
             self.enqueue(submission_id)
+
+    def _defer(self, job: Callable[[], None]) -> None:
+        """A written run's plots, for the plot thread: the grader takes the next submission."""
+        with self._idle:
+            self._busy += 1
+        self._plot_jobs.put(job)
+
+    def _draw_forever(self) -> None:
+        """One submission's plots at a time, drawn by the child process (``self.plots``)."""
+        while True:
+            job = self._plot_jobs.get()
+            if job is _STOP:
+                return
+            try:
+                job()  # type: ignore[operator]
+            except Exception:  # the score is written: only these plots are lost
+                log.exception("plots could not be drawn or stored")
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
 
     def _sweep_forever(self) -> None:
         while not self._stopping.wait(self.lease_seconds / 3):
@@ -132,6 +169,8 @@ class EmbeddedRunner:
                     job_id=job_id,
                     pool=self.pool,
                     lease_seconds=self.lease_seconds,
+                    render=self.plots,
+                    defer=self._defer,
                 )
             except Exception:  # keep the worker alive; the lease lapses, the sweeper retries
                 log.exception("[job %s] submission %s could not be graded", job_id, item)

@@ -15,6 +15,7 @@ def test_defaults_live_in_the_instance_folder(tmp_path):
     config = load_config(tmp_path / "inst", environ={})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'inst' / 'grader.db'}"
     assert config["STORAGE_DIR"] == str(tmp_path / "inst" / "uploads")
+    assert config["REFERENCE_CACHE_DIR"] == str(tmp_path / "inst" / "reference-cache")
     assert config["BROKER_URL"] is None
     assert config["WORKERS"] == 2
     assert Path(config["ASSIGNMENTS_DIR"]).name == "assignments"

@@ -66,7 +66,7 @@ def test_a_run_that_lost_its_lease_is_discarded(app, accepted):
     expire(db, sub_id)
     assert grade_submission(db, svc["store"], sub_id, job_id="second") == "graded"
     late = Run(version=1, digest="d", status="graded", error=None, score=0.0, max_score=100.0)
-    assert write_run(db, stalled, late, utcnow()) is False
+    assert write_run(db, stalled, late, utcnow()) is None
     stored = row(db, sub_id)
     assert stored.status == "graded" and stored.score == 100.0 and stored.lease_token is None
     assert runs(db, sub_id) == 1

@@ -110,5 +110,63 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
     assert "plots of submission" in caplog.text
     with svc["db"].session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
-        assert run.status == "graded" and run.score == run.max_score and run.plots is None
+        assert run.status == "graded" and run.score == run.max_score and run.plots == {}
     assert app.test_client().get(f"/submissions/{sub.id}").status_code == 200
+
+
+def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, auth):
+    from grader.stored_plots import render_here
+
+    svc = app.extensions["grader"]
+    sub = accepted("circles-softmax/correct.py")
+    seen = []
+
+    def render_and_look(folder, digest, result):
+        # what a student sees while the plots are being drawn: the score, no plots yet
+        seen.append(client.get(f"/api/v1/submissions/{sub.id}", headers=auth).get_json())
+        return render_here(folder, digest, result)
+
+    status = grade_submission(svc["db"], svc["store"], sub.id, job_id="p", render=render_and_look)
+    assert status == "graded"
+    [during] = seen
+    assert during["status"] == "graded" and during["score"] == during["max_score"]
+    assert during["plots"] == []
+    after = client.get(f"/api/v1/submissions/{sub.id}", headers=auth).get_json()
+    assert {p["name"] for p in after["plots"]} == {
+        "circles-converges-loss",
+        "circles-converges-boundary",
+    }
+
+
+def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, grading):
+    import os
+
+    from grader.stored_plots import render_here
+
+    sub = accepted("circles-softmax/correct.py")
+    grading.enqueue(sub.id)
+    assert grading.join(timeout=180)
+    with app.extensions["grader"]["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}
+    # the child that drew them is another process, and stays for the next submission
+    pid = grading.plots._pool().submit(os.getpid).result(60)
+    assert pid != os.getpid()
+    assert grading.plots._pool().submit(render_here, "nowhere", "", None).exception(60)
+
+
+def test_deferred_plots_leave_the_grader_free_for_the_next_submission(app, accepted):
+    svc = app.extensions["grader"]
+    sub = accepted("circles-softmax/correct.py")
+    jobs = []
+    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="d", defer=jobs.append) == (
+        "graded"
+    )
+    with svc["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        assert run.score == run.max_score and run.plots is None  # scored; plots to come
+    [draw] = jobs
+    draw()
+    with svc["db"].session() as session:
+        run = session.get(GradingRun, run.id)
+        assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}
