@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.access import PREFIX, advice, blocking_parent
+from tests.conftest import SUBMISSIONS, run_grader
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,20 +85,8 @@ def test_setup_says_what_to_do(private_checkout):
 
 def test_a_sandbox_that_cannot_start_is_a_setup_problem(tmp_path):
     env = dict(os.environ, GRADER_SANDBOX_ENV=str(tmp_path / "missing"))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            "xor-mlp",
-            str(REPO / "submissions" / "xor-mlp" / "correct.py"),
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = run_grader(
+        "grade", "xor-mlp", str(SUBMISSIONS / "xor-mlp" / "correct.py"), "--json", env=env
     )
     assert proc.returncode == 1
     assert "internal error" not in proc.stderr

@@ -247,7 +247,7 @@ class ConvergenceCheck(Check):
             try:
                 if not steps.arrays(params):
                     raise TypeError("expected a list of parameter arrays")
-                if shapes and [list(p.shape) for p in params] != [list(s) for s in shapes]:
+                if not _shaped(params, shapes):
                     problems.append(
                         f"training returned parameters of shapes {_shapes(params)}, "
                         f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X))
@@ -259,7 +259,7 @@ class ConvergenceCheck(Check):
                     run["losses"] = [
                         float(loss(p, X, Y))
                         for p in trajectory
-                        if isinstance(p, list) and _shapes_of(p) == _shapes_of(shapes)
+                        if steps.arrays(p) and _shaped(p, shapes)
                     ]
             except Exception as exc:  # noqa: BLE001 - the student's parameters may be anything
                 problems.append(
@@ -311,10 +311,9 @@ class ConvergenceCheck(Check):
         )
 
 
-def _shapes_of(params: list) -> list[list[int]] | None:
-    if not all(isinstance(p, np.ndarray | list) for p in params):
-        return None
-    return [list(p.shape) if isinstance(p, np.ndarray) else list(p) for p in params]
+def _shaped(params: list[np.ndarray], shapes: list) -> bool:
+    """The reference only ever runs on parameters of exactly the shapes it expects."""
+    return [list(p.shape) for p in params] == [list(s) for s in shapes]
 
 
 def _shape_list(value: Any) -> bool:

@@ -51,11 +51,6 @@ class Limits:
         a job may run in an already started sandbox only if these are the same."""
         return (self.memory_mb, self.processes, self.file_mb, self.tmp_mb, self.shm_mb)
 
-    def memory_bound_mb(self) -> int:
-        """Most memory one run can hold: every process's address space and the
-        memory-backed file systems it can write."""
-        return self.processes * self.memory_mb + self.tmp_mb + self.shm_mb
-
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -263,18 +263,11 @@ def reap_orphans() -> list[int]:
     becomes our child; nobody else would wait for a leftover ``bwrap`` and it would stay
     a zombie, holding a pid. Only those are reaped: other children have their owners."""
     reaped = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
+    for pid, stat in slots.proc_files("stat"):
         name, rest = stat[stat.find("(") + 1 : stat.rfind(")")], stat[stat.rfind(")") + 2 :]
         state, ppid = rest.split()[:2]
         if name == "bwrap" and state == "Z" and int(ppid) == os.getpid():
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(int(entry.name), os.WNOHANG)
-                reaped.append(int(entry.name))
+                os.waitpid(pid, os.WNOHANG)
+                reaped.append(pid)
     return reaped

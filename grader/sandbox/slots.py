@@ -52,20 +52,26 @@ def sandbox_uid() -> Iterator[int | None]:
     raise RuntimeError("no free sandbox uid: too many concurrent runs")
 
 
-def processes_of(uid: int) -> list[int]:
-    pids = []
+def proc_files(name: str) -> Iterator[tuple[int, str]]:
+    """(pid, text of /proc/<pid>/<name>) for every process we can read it of."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as fh:
-                for line in fh:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry.name))
-                        break
+            with open(f"/proc/{entry.name}/{name}", encoding="ascii", errors="replace") as fh:
+                yield int(entry.name), fh.read()
         except OSError:
             continue
+
+
+def processes_of(uid: int) -> list[int]:
+    pids = []
+    for pid, status in proc_files("status"):
+        for line in status.splitlines():
+            if line.startswith("Uid:"):
+                if int(line.split()[1]) == uid:
+                    pids.append(pid)
+                break
     return pids
 
 
