@@ -96,9 +96,16 @@ def task(task_id, fn, *args, seconds=3):
 OUR_MARKERS: set[str] = set()
 
 
+def new_marker(kind: str) -> str:
+    """A marker for a run's processes, registered for the module's final check as soon as
+    it exists (a test that fails before its own check is still covered)."""
+    marker = f"{kind}-{uuid.uuid4().hex}"
+    OUR_MARKERS.add(marker)
+    return marker
+
+
 def alive_with(marker: str) -> list[int]:
     """Host pids whose command line contains ``marker`` (leftovers of a run)."""
-    OUR_MARKERS.add(marker)
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -311,7 +318,7 @@ def test_system_and_shared_folders_are_read_only(backend):
 
 
 def test_fork_bomb_is_bounded_and_cleaned_up(backend):
-    marker = "forkbomb-" + uuid.uuid4().hex
+    marker = new_marker("forkbomb")
     start = time.monotonic()
     raw = run(
         backend,
@@ -430,7 +437,7 @@ def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
 def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
     """Ignoring the alarm and swallowing the time-out in the same cell: the run's
     wall clock still ends everything, and nothing of it survives."""
-    marker = "unstoppable-" + uuid.uuid4().hex
+    marker = new_marker("unstoppable")
     limits = Limits(wall_seconds=8, cell_seconds=2, task_seconds=2, cpu_seconds=30)
     start = time.monotonic()
     raw = run(
@@ -505,7 +512,7 @@ def test_task_failures_are_isolated(backend):
 
 
 def test_killing_the_parent_ends_the_run_quickly(backend):
-    marker = "killparent-" + uuid.uuid4().hex
+    marker = new_marker("killparent")
     sentinel = subprocess.Popen(["sleep", "60"])
     try:
         start = time.monotonic()
@@ -631,7 +638,7 @@ def test_output_flood_is_capped(backend):
 
 
 def test_disk_fill_is_bounded_and_private(backend):
-    marker = "diskfill-" + uuid.uuid4().hex
+    marker = new_marker("diskfill")
     raw = run(
         backend,
         f"""
@@ -662,7 +669,7 @@ def test_disk_fill_is_bounded_and_private(backend):
 
 
 def test_detached_daemon_and_threads_do_not_survive(backend):
-    marker = "daemon-" + uuid.uuid4().hex
+    marker = new_marker("daemon")
     start = time.monotonic()
     raw = run(
         backend,
