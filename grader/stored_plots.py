@@ -16,11 +16,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from grader.models import Submission
+from grader.models import Submission, utcnow
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,23 @@ def submission_plots(sub: Submission) -> dict[str, str]:
     if not sub.finished or run is None or not isinstance(run.plots, dict):
         return {}
     return {str(k): str(v) for k, v in run.plots.items()}
+
+
+#: how long a result page waits for plots drawn after the score: a stuck drawing is killed
+#: after two minutes, and a run whose plots never came is not waited for forever
+PLOTS_WAIT = timedelta(minutes=3)
+
+
+def plots_pending(sub: Submission) -> bool:
+    """Graded, and its plots are still being drawn (they come after the score)."""
+    run = sub.latest_run
+    return (
+        sub.status == "graded"
+        and run is not None
+        and run.plots is None
+        and run.finished_at is not None
+        and utcnow() - run.finished_at < PLOTS_WAIT
+    )
 
 
 def plot_caption(name: str) -> str:

@@ -22,7 +22,7 @@ from grader.service import (
     list_assignments,
     load_submission,
 )
-from grader.stored_plots import plot_caption, submission_plots
+from grader.stored_plots import plot_caption, plots_pending, submission_plots
 from grader.web import bp
 from grader.web.forms import UploadForm
 
@@ -119,7 +119,13 @@ def submission(submission_id: str) -> str:
         output = _output(run.log if run else None)
         plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
         return render_template(
-            "submission.html", sub=sub, run=run, attempts=attempts, output=output, plots=plots
+            "submission.html",
+            sub=sub,
+            run=run,
+            attempts=attempts,
+            output=output,
+            plots=plots,
+            plots_pending=plots_pending(sub),
         )
 
 

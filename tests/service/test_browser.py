@@ -109,6 +109,8 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, tmp_
     )
     assert page.inner_text("#status") == "graded"
     result = page.url
+    # the plots are drawn after the score: the page refreshes by itself until they are there
+    page.wait_for_selector("#plots img", state="attached", timeout=120_000)
     images = page.locator("#plots img")
     assert images.count() >= 2
     for i in range(images.count()):

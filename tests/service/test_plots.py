@@ -138,6 +138,34 @@ def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, 
     }
 
 
+def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, client):
+    """A graded page whose plots are still being drawn keeps refreshing, for a bounded time."""
+    from grader.models import utcnow
+    from grader.stored_plots import PLOTS_WAIT, render_here
+
+    svc = app.extensions["grader"]
+    sub = accepted("circles-softmax/correct.py")
+    pages = []
+
+    def render_and_look(folder, digest, result):
+        pages.append(client.get(f"/submissions/{sub.id}").get_data(as_text=True))
+        return render_here(folder, digest, result)
+
+    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="r", render=render_and_look)
+    [during] = pages
+    assert 'id="plots-pending"' in during and 'http-equiv="refresh"' in during
+    after = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
+    assert 'id="plots"' in after
+    assert "plots-pending" not in after and 'http-equiv="refresh"' not in after
+    # plots that never came (the process died in between) are not waited for forever
+    with svc["db"].session() as session:
+        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        run.plots, run.finished_at = None, utcnow() - PLOTS_WAIT
+        session.commit()
+    given_up = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
+    assert "plots-pending" not in given_up and 'http-equiv="refresh"' not in given_up
+
+
 def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, grading):
     import os
 
