@@ -14,17 +14,19 @@ from sqlalchemy import func, select
 
 from grader.cli.service import make_app, require_schema
 from grader.errors import GraderError
+from grader.http_common import Services
 
 
 @contextmanager
-def services() -> Iterator[dict[str, Any]]:
+def instance_services() -> Iterator[Services]:
+    """The configured instance's services, for one command; the database must be up to date."""
     app = make_app()
     require_schema(app)
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     try:
-        yield {**svc, "config": app.config}
+        yield svc
     finally:
-        svc["db"].dispose()
+        svc.db.dispose()
 
 
 def _fmt_time(value: Any) -> str:
@@ -45,9 +47,9 @@ def assignment_add(path: Path) -> None:
     """Register the assignment folder PATH (or update it if its content changed)."""
     from grader.service import register_assignment
 
-    with services() as svc:
+    with instance_services() as svc:
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 row, outcome = register_assignment(session, path)
                 slug, version, points = row.slug, row.version, row.max_score
         except GraderError as exc:
@@ -62,7 +64,7 @@ def assignment_list() -> None:
     """List registered assignments with their submission counts."""
     from grader.models import Assignment, Submission
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         rows = session.execute(
             select(Assignment, func.count(Submission.id))
             .outerjoin(Submission)
@@ -84,7 +86,7 @@ def assignment_show(slug: str) -> None:
     from grader.models import Submission
     from grader.service import get_assignment
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         try:
             a = get_assignment(session, slug)
         except GraderError as exc:
@@ -113,7 +115,7 @@ def assignment_validate(slug: str) -> None:
     from grader.engine import grade_file
     from grader.service import get_assignment
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         try:
             folder = Path(get_assignment(session, slug).path)
             target = load_assignment(folder)
@@ -146,7 +148,7 @@ def token_create(name: str) -> None:
     """Create a token called NAME and print it (it cannot be shown again)."""
     from grader.models import ApiToken
 
-    with services() as svc, svc["db"].begin() as session:
+    with instance_services() as svc, svc.db.begin() as session:
         if session.scalar(select(ApiToken).where(ApiToken.name == name)):
             raise click.ClickException(f"a token called {name!r} exists; pick another name")
         row, plain = ApiToken.generate(name)
@@ -160,7 +162,7 @@ def token_list() -> None:
     """List tokens (name, prefix, created, last used, revoked)."""
     from grader.models import ApiToken
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.name)).all()
         if not rows:
             click.echo("no tokens (create one with `grader token create NAME`)")
@@ -178,7 +180,7 @@ def token_revoke(name: str) -> None:
     """Revoke the token called NAME; requests using it are refused from now on."""
     from grader.models import ApiToken, utcnow
 
-    with services() as svc, svc["db"].begin() as session:
+    with instance_services() as svc, svc.db.begin() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.name == name))
         if row is None:
             raise click.ClickException(f"no token called {name!r}")
@@ -204,7 +206,7 @@ def submissions_list(slug: str | None, student: str | None, status: str | None, 
     """List submissions, newest first."""
     from grader.models import Assignment, Student, Submission
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         query = (
             select(Submission, Assignment.slug, Student.external_id)
             .join(Assignment)
@@ -258,8 +260,8 @@ def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -
     from grader.models import FINISHED, Submission
     from grader.service import get_assignment, register_assignment, requeue
 
-    with services() as svc:
-        db = svc["db"]
+    with instance_services() as svc:
+        db = svc.db
         try:
             with db.begin() as session:
                 row, _ = register_assignment(session, get_assignment(session, slug).path)
@@ -280,7 +282,7 @@ def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -
             click.echo("nothing to regrade")
             return
         for submission_id in ids:
-            svc["queue"].enqueue(submission_id)
+            svc.queue.enqueue(submission_id)
         click.echo(f"{len(ids)} submission(s) of {slug} queued for regrading", err=True)
         if wait:
             _wait_for(db, ids, slug, timeout)
@@ -340,7 +342,7 @@ def export_command(slug: str, fmt: str, which: str, output: Any) -> None:
     """Export one row per student: student id, score, max score, graded at."""
     from grader.service import get_assignment, gradebook
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         try:
             row = get_assignment(session, slug)
         except GraderError as exc:

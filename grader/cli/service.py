@@ -68,6 +68,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     """
     from waitress import serve
 
+    from grader.http_common import Services
     from grader.logs import configure_logging
     from grader.service import sync_bundled
 
@@ -76,10 +77,10 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     configure_logging(app.config["LOG_FORMAT"])
     logging.getLogger("waitress").setLevel(logging.INFO)
     upgrade_database(app)
-    svc = app.extensions["grader"]
-    for slug, outcome in sync_bundled(svc["db"], app.config["ASSIGNMENTS_DIR"]).items():
+    svc = Services.of(app)
+    for slug, outcome in sync_bundled(svc.db, app.config["ASSIGNMENTS_DIR"]).items():
         click.echo(f"assignment {slug}: {outcome}", err=True)
-    svc["queue"].start()
+    svc.queue.start()
     grading = "a Celery worker" if app.config.get("BROKER_URL") else "the embedded job runner"
     click.echo(
         f"serving on http://{host}:{port} (instance folder {app.instance_path}; "
@@ -89,7 +90,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     try:
         serve(app, host=host, port=port, threads=threads, ident="grader")
     finally:
-        svc["queue"].stop(timeout=5)
+        svc.queue.stop(timeout=5)
 
 
 @click.group("db")

@@ -265,7 +265,7 @@ class CeleryQueue:
 
 def celery_init_app(app: Any) -> Celery:
     """Bind the Flask app's queue to its app context (the worker side); returns the Celery app."""
-    queue = app.extensions["grader"]["queue"]
+    queue = app.extensions["grader"].queue  # the app's Services
     if not isinstance(queue, CeleryQueue):
         raise RuntimeError("GRADER_BROKER_URL is not set: there is no broker to take jobs from")
     queue.flask_app = app

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.cli import cli
+from grader.http_common import Services
 from grader.models import ApiToken, Submission
 
 COMMANDS = [
@@ -49,7 +50,7 @@ def test_token_lifecycle(app, client, runner):
     plain = created.stdout.strip()
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/v1/assignments", headers=headers).status_code == 200
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         assert s.scalar(select(ApiToken.token_hash)) != plain
     again = runner("token", "create", "canvas")
     assert again.exit_code == 1 and "exists" in again.output
@@ -98,7 +99,7 @@ def app_config(app_config):
 
 
 def test_submissions_regrade_export(app, runner, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     for student, name in [
         ("ann", "correct.py"),
         ("bob", "bug_grad_missing_factor_2.py"),
@@ -108,16 +109,16 @@ def test_submissions_regrade_export(app, runner, accepted):
     listed = runner("submissions", "list", "--assignment", "chain-rule", "--student", "ann")
     assert listed.output.count("queued") == 1 and "correct.py" in listed.output
     assert runner("regrade", "chain-rule").output.strip() == "nothing to regrade"
-    with svc["db"].begin() as s:  # pretend they were graded before
+    with svc.db.begin() as s:  # pretend they were graded before
         for sub in s.scalars(select(Submission)):
             sub.status = "error"
     # the command only queues them: nothing grades until the service's runner runs
     queued = runner("regrade", "chain-rule")
     assert queued.exit_code == 0 and "3 submission(s) of chain-rule queued" in queued.output
     assert runner("submissions", "list", "--status", "queued").output.count("chain-rule") == 3
-    svc["queue"].start()  # as `grader serve` starts: it takes up what is queued
-    assert svc["queue"].join(timeout=120)
-    with svc["db"].begin() as s:
+    svc.queue.start()  # as `grader serve` starts: it takes up what is queued
+    assert svc.queue.join(timeout=120)
+    with svc.db.begin() as s:
         for sub in s.scalars(select(Submission)):
             sub.status = "error"
     # while it runs, its sweeper takes up what the command queues
