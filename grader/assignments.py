@@ -164,8 +164,9 @@ def load_assignment(folder: Path | str) -> Assignment:
 
 
 def default_root() -> Path:
-    configured = os.environ.get("GRADER_ASSIGNMENTS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "assignments"
+    from grader.config import assignments_dir
+
+    return assignments_dir()
 
 
 def discover(root: Path | str | None = None) -> dict[str, Assignment]:

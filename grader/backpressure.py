@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from grader.db import Database
 from grader.errors import GraderError
-from grader.models import Submission, utcnow
+from grader.models import Submission, SubmissionStatus, utcnow
 
 #: seconds a refused upload is told to wait: about what a worker needs to free a place
 BUSY_RETRY_AFTER = 60
@@ -36,13 +36,13 @@ def queue_state(database: Database) -> QueueState:
     with database.session() as session:
         rows = session.execute(
             select(Submission.status, func.count(), func.min(Submission.created_at))
-            .where(Submission.status.in_(("queued", "running")))
+            .where(Submission.status.in_((SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)))
             .group_by(Submission.status)
         ).all()
     counts = {status: (n, oldest) for status, n, oldest in rows}
-    queued, oldest = counts.get("queued", (0, None))
+    queued, oldest = counts.get(SubmissionStatus.QUEUED, (0, None))
     age = (utcnow() - oldest).total_seconds() if oldest is not None else None
-    return QueueState(queued, counts.get("running", (0, None))[0], age)
+    return QueueState(queued, counts.get(SubmissionStatus.RUNNING, (0, None))[0], age)
 
 
 def check_capacity(database: Database, *, limit: int, max_age: float) -> None:

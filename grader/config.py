@@ -183,6 +183,22 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def default(key: str) -> Any:
+    """The documented default of a setting (for code that runs without a loaded config)."""
+    return _BY_KEY[key].default
+
+
+def assignments_dir(environ: dict[str, str] | None = None) -> Path:
+    """The folder of bundled assignments: GRADER_ASSIGNMENTS_DIR, else the default above
+    (for the commands that grade without an instance: `grader grade`, `grader validate`)."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    setting = _BY_KEY["ASSIGNMENTS_DIR"]
+    return Path(environ.get(setting.env) or setting.default)
+
+
 def _coerce(setting: Setting, value: Any) -> Any:
     if value is None or setting.kind is str:
         return value
@@ -254,8 +270,9 @@ def load_config(
 
     if config["LOG_FORMAT"] not in FORMATS:
         raise ValueError(f"GRADER_LOG_FORMAT must be text or json, got {config['LOG_FORMAT']!r}")
-    if config["LEASE_SECONDS"] <= 0:
-        raise ValueError("GRADER_LEASE_SECONDS must be above 0")
+    for key in ("LEASE_SECONDS", "BROKER_VISIBILITY_TIMEOUT", "BROKER_SWEEP_INTERVAL"):
+        if config[key] <= 0:
+            raise ValueError(f"{_BY_KEY[key].env} must be above 0")
 
     for s in SETTINGS:
         if s.key.startswith("RATE_LIMIT_") and s.key != "RATE_LIMIT_STORAGE":

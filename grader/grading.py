@@ -21,7 +21,7 @@ from grader.db import Database
 from grader.errors import GraderError, SandboxUnavailable
 from grader.leases import DEFAULT_SECONDS, NO_LEASE, Heartbeat, Lease, claim, held
 from grader.logs import log_context
-from grader.models import CheckRecord, GradingRun, Submission, utcnow
+from grader.models import CheckRecord, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.results import jsonable
 from grader.storage import BlobStore
 from grader.stored_plots import PlotRenderer, drawable, store_plots
@@ -141,7 +141,7 @@ def _grade(
     """The engine's verdict as a run to write; a failure of ours is an honest error run."""
     from grader.engine import grade
 
-    run = Run(version=0, digest="", status="error", error=None)
+    run = Run(version=0, digest="", status=SubmissionStatus.ERROR, error=None)
     try:
         assignment = engine_assignments.load_assignment(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
@@ -149,21 +149,25 @@ def _grade(
         try:
             parsed = read_submission(filename, data)
         except GraderError as exc:
-            run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
+            run.status, run.error, run.max_score = (
+                SubmissionStatus.REJECTED,
+                exc.message,
+                assignment.max_score,
+            )
         else:
             result = grade(assignment, parsed, pool=pool)
             run.status, run.error = result.status, result.error
             run.score, run.max_score = result.score, result.max_score
             run.checks = [c.to_dict() for c in result.checks]
             run.log = jsonable(result.log)
-            if result.status == "graded":
+            if result.status == SubmissionStatus.GRADED:
                 run.drawable = (str(folder), assignment.digest, drawable(result))
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("grading failed")
         if isinstance(exc, SandboxUnavailable):
             metrics.count_sandbox_failure()
         reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
-        run.status, run.error = "error", f"the grader failed: {reason}"
+        run.status, run.error = SubmissionStatus.ERROR, f"the grader failed: {reason}"
     return run
 
 

@@ -16,14 +16,22 @@ from grader.backpressure import Busy, check_capacity
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
 from grader.grading import grade_submission  # noqa: F401 - callers find it here too
-from grader.models import FINISHED, Assignment, GradingRun, Student, Submission, utcnow
+from grader.models import (
+    FINISHED,
+    MAX_STUDENT_ID,
+    Assignment,
+    GradingRun,
+    Student,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
 from grader.ratelimit import RateLimited, RateLimiter
 from grader.storage import BlobStore
 from grader.submissions import read_submission
 
 log = logging.getLogger(__name__)
 
-MAX_STUDENT_ID = 200
 MAX_FILENAME = 255
 
 
@@ -148,7 +156,7 @@ def accept_submission(
             filename=filename,
             blob_sha256=digest,
             size=len(data),
-            status="queued",
+            status=SubmissionStatus.QUEUED,
             max_score=assignment.max_score,
             token_id=token_id,
         )
@@ -176,7 +184,7 @@ def requeue(session: Session, submission_ids: list[str]) -> None:
         session.execute(
             update(Submission)
             .where(Submission.id.in_(submission_ids), Submission.status.in_(FINISHED))
-            .values(status="queued", graded_at=None, dispatched_at=None)
+            .values(status=SubmissionStatus.QUEUED, graded_at=None, dispatched_at=None)
         )
 
 
@@ -186,7 +194,7 @@ def queued_ids(database: Database) -> list[str]:
         return list(
             session.scalars(
                 select(Submission.id)
-                .where(Submission.status == "queued")
+                .where(Submission.status == SubmissionStatus.QUEUED)
                 .order_by(Submission.created_at)
             )
         )
@@ -248,7 +256,7 @@ def gradebook(session: Session, assignment: Assignment) -> list[dict[str, Any]]:
             },
         )
         entry["submissions"] += 1
-        if sub.status != "graded" or sub.score is None:
+        if sub.status != SubmissionStatus.GRADED or sub.score is None:
             continue
         if entry["best_score"] is None or sub.score > entry["best_score"]:
             entry["best_score"] = sub.score

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from grader.models import Submission, utcnow
+from grader.models import Submission, SubmissionStatus, utcnow
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def plots_pending(sub: Submission) -> bool:
     """Graded, and its plots are still being drawn (they come after the score)."""
     run = sub.latest_run
     return (
-        sub.status == "graded"
+        sub.status == SubmissionStatus.GRADED
         and run is not None
         and run.plots is None
         and run.finished_at is not None

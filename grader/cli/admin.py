@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from grader.cli.service import make_app, require_schema
 from grader.errors import GraderError
 from grader.http_common import Services
+from grader.models import SubmissionStatus
 
 
 @contextmanager
@@ -200,7 +201,7 @@ def submissions_group() -> None:
 @submissions_group.command("list")
 @click.option("--assignment", "slug", help="Only this assignment (slug).")
 @click.option("--student", help="Only this student id.")
-@click.option("--status", type=click.Choice(["queued", "running", "graded", "rejected", "error"]))
+@click.option("--status", type=click.Choice([s.value for s in SubmissionStatus]))
 @click.option("--limit", default=50, show_default=True, type=int, help="Newest N.")
 def submissions_list(slug: str | None, student: str | None, status: str | None, limit: int) -> None:
     """List submissions, newest first."""
@@ -305,7 +306,10 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
                     .group_by(Submission.status)
                 ).all()
             statuses = dict(rows)
-            finished = len(ids) - statuses.get("queued", 0) - statuses.get("running", 0)
+            waiting = statuses.get(SubmissionStatus.QUEUED, 0) + statuses.get(
+                SubmissionStatus.RUNNING, 0
+            )
+            finished = len(ids) - waiting
             bar.update(finished - done)
             done = finished
             if finished == len(ids):
