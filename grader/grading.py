@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
-from grader import assignments as engine_assignments
-from grader import metrics
+from grader import assignment_folder, metrics
 from grader.db import Database
 from grader.errors import GraderError, SandboxUnavailable
 from grader.leases import DEFAULT_SECONDS, NO_LEASE, Heartbeat, Lease, claim, held
@@ -25,7 +24,7 @@ from grader.models import CheckRecord, GradingRun, Submission, SubmissionStatus,
 from grader.results import jsonable
 from grader.storage import BlobStore
 from grader.stored_plots import PlotRenderer, drawable, store_plots
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 if TYPE_CHECKING:
     from grader.sandbox.pool import WarmPool
@@ -143,11 +142,11 @@ def _grade(
 
     run = Run(version=0, digest="", status=SubmissionStatus.ERROR, error=None)
     try:
-        assignment = engine_assignments.load_assignment(Path(folder))
+        assignment = assignment_folder.load_assignment(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
         data = store.get(blob)
         try:
-            parsed = read_submission(filename, data)
+            parsed = read_upload(filename, data)
         except GraderError as exc:
             run.status, run.error, run.max_score = (
                 SubmissionStatus.REJECTED,

@@ -16,8 +16,8 @@ from grader.db import Database
 from grader.errors import GraderError
 from grader.jobs import JobQueue
 from grader.models import Submission
+from grader.operations import load_submission
 from grader.ratelimit import RateLimiter
-from grader.service import load_submission
 from grader.storage import BlobStore
 from grader.stored_plots import submission_plots
 

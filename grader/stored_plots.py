@@ -56,7 +56,7 @@ def render_here(
 ) -> dict[str, bytes]:
     """Render the plots in this process; the assignment is loaded once per version. With
     ``reference_cache``, the reference's curves are kept in that folder too."""
-    from grader import assignments, reference_curves
+    from grader import assignment_folder, reference_curves
     from grader.plots import render_plots
 
     if reference_cache:
@@ -64,7 +64,7 @@ def render_here(
     with _assignments_lock:
         assignment = _assignments.get(folder)
     if assignment is None or assignment.digest != digest:
-        assignment = assignments.load_assignment(Path(folder))
+        assignment = assignment_folder.load_assignment(Path(folder))
         with _assignments_lock:
             _assignments[folder] = assignment
     return render_plots(assignment, result)

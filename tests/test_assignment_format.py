@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import discover, load_assignment
+from grader.assignment_folder import discover, load_assignment
 from grader.errors import AssignmentError
 from tests.conftest import grade_json, run_grader
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from grader.api.auth import authenticate
 from grader.http_common import services, submission_file, submission_or_404, submission_plot
 from grader.models import GradingRun, Submission
-from grader.service import (
+from grader.operations import (
     BadRequest,
     accept_submission,
     admit_upload,

@@ -46,7 +46,7 @@ def assignment_group() -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def assignment_add(path: Path) -> None:
     """Register the assignment folder PATH (or update it if its content changed)."""
-    from grader.service import register_assignment
+    from grader.operations import register_assignment
 
     with instance_services() as svc:
         try:
@@ -85,7 +85,7 @@ def assignment_list() -> None:
 def assignment_show(slug: str) -> None:
     """Show one assignment: version, folder, functions, submissions by status."""
     from grader.models import Submission
-    from grader.service import get_assignment
+    from grader.operations import get_assignment
 
     with instance_services() as svc, svc.db.session() as session:
         try:
@@ -112,9 +112,9 @@ def assignment_show(slug: str) -> None:
 @click.argument("slug")
 def assignment_validate(slug: str) -> None:
     """Grade the registered assignment's reference solution: it must score full marks."""
-    from grader.assignments import load_assignment
+    from grader.assignment_folder import load_assignment
     from grader.engine import grade_file
-    from grader.service import get_assignment
+    from grader.operations import get_assignment
 
     with instance_services() as svc, svc.db.session() as session:
         try:
@@ -259,7 +259,7 @@ def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -
     this process, so a regrade never holds up the web side.
     """
     from grader.models import FINISHED, Submission
-    from grader.service import get_assignment, register_assignment, requeue
+    from grader.operations import get_assignment, register_assignment, requeue
 
     with instance_services() as svc:
         db = svc.db
@@ -344,7 +344,7 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
 def export_command(slug: str, fmt: str, which: str, output: Any) -> None:
     """Export one row per student: student id, score, max score, graded at."""
-    from grader.service import get_assignment, gradebook
+    from grader.operations import get_assignment, gradebook
 
     with instance_services() as svc, svc.db.session() as session:
         try:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from grader import assignments as catalogue
+from grader import assignment_folder
 from grader.engine import grade_file
 from grader.errors import GraderError
-from grader.report import render
+from grader.result_text import render
 
 
 def _load(slug: str):
     try:
-        assignment = catalogue.find(slug)
+        assignment = assignment_folder.find(slug)
         assignment.verify_reference()
     except GraderError as exc:
         raise click.UsageError(exc.message) from exc
@@ -77,7 +77,7 @@ def _write_plots(target, result, folder: Path) -> None:
 def assignments_command() -> None:
     """List the available assignments."""
     try:
-        found = catalogue.discover()
+        found = assignment_folder.discover()
     except GraderError as exc:
         raise click.ClickException(exc.message) from exc
     for slug, a in found.items():

@@ -70,7 +70,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
 
     from grader.http_common import Services
     from grader.logs import configure_logging
-    from grader.service import sync_bundled
+    from grader.operations import sync_bundled
 
     overrides: dict[str, Any] = {} if workers is None else {"WORKERS": workers}
     app = make_app(**overrides)

@@ -1,6 +1,6 @@
 """Job runners. The web side only ever calls ``enqueue(submission_id)`` after the
 submission is committed; a worker loads the submission by id, grades it and
-writes the status (``grader.service.grade_submission``). The embedded runner
+writes the status (``grader.operations.grade_submission``). The embedded runner
 is the default; with ``BROKER_URL`` the Celery queue (``grader.jobs.celery``)
 implements the same interface and ``grader worker`` processes grade."""
 

@@ -23,9 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from grader.db import Database
 from grader.grading import grade_submission
 from grader.leases import log_reclaimed, reclaim_expired
+from grader.operations import queued_ids
 from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
-from grader.service import queued_ids
 from grader.storage import BlobStore
 from grader.stored_plots import PlotProcess
 

@@ -13,7 +13,7 @@ from grader import http_common
 from grader.errors import SubmissionRejected
 from grader.http_common import services, submission_or_404
 from grader.models import Submission
-from grader.service import (
+from grader.operations import (
     BadRequest,
     accept_submission,
     admit_upload,

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from grader.app import create_app
 from grader.db import upgrade
 from grader.http_common import Services
-from grader.service import accept_submission, sync_bundled
+from grader.operations import accept_submission, sync_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"

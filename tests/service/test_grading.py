@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
-from grader.service import grade_submission
+from grader.operations import grade_submission
 from tests.service.conftest import submit_file
 
 

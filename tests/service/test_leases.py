@@ -138,7 +138,7 @@ def test_a_grading_whose_lease_is_taken_over_mid_run_writes_nothing(app, fixture
 
     from prometheus_client import REGISTRY
 
-    from grader.service import accept_submission
+    from grader.operations import accept_submission
 
     svc = Services.of(app)
     db = svc.db

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from grader.http_common import Services
 from grader.models import GradingRun
-from grader.service import grade_submission
+from grader.operations import grade_submission
 from tests.service.conftest import submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -106,7 +106,7 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
     monkeypatch.setattr(grader.plots, "render_plots", broken)
     svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
-    with caplog.at_level(logging.ERROR, logger="grader.service"):
+    with caplog.at_level(logging.ERROR, logger="grader.operations"):
         assert grade_submission(svc.db, svc.store, sub.id, job_id="p1") == "graded"
     assert "plots of submission" in caplog.text
     with svc.db.session() as session:

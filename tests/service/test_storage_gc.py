@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
-from grader.service import grade_submission
+from grader.operations import grade_submission
 
 
 def make_old(path, seconds=7200):

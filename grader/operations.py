@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from grader import assignments as engine_assignments
+from grader import assignment_folder
 from grader.backpressure import Busy, check_capacity
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
@@ -28,7 +28,7 @@ from grader.models import (
 )
 from grader.ratelimit import RateLimited, RateLimiter
 from grader.storage import BlobStore
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def register_assignment(session: Session, folder: Path | str) -> tuple[Assignmen
 
     The outcome is "added", "updated" (checks changed: regrade), "refreshed" (only the
     title, text or folder changed) or "unchanged"."""
-    loaded = engine_assignments.load_assignment(Path(folder))
+    loaded = assignment_folder.load_assignment(Path(folder))
     row = session.scalar(select(Assignment).where(Assignment.slug == loaded.slug))
     fields: dict[str, Any] = {
         "title": loaded.title,
@@ -147,7 +147,7 @@ def accept_submission(
         raise BadRequest(f"the file name is longer than {MAX_FILENAME} characters", field="file")
     with database.session() as session:
         get_assignment(session, slug)
-    read_submission(filename, data)  # raises SubmissionRejected (422) with the reason
+    read_upload(filename, data)  # raises SubmissionRejected (422) with the reason
     digest = store.put(data)
     with database.begin() as session:
         assignment = get_assignment(session, slug)
@@ -200,7 +200,7 @@ def queued_ids(database: Database) -> list[str]:
         )
 
 
-# -- back-pressure ----------------------------------------------------------
+# -- admission: rate limits and back-pressure --------------------------------
 
 
 def admit_upload(
