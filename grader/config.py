@@ -230,8 +230,30 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+#: the environment variable that names the instance folder
+INSTANCE_ENV = "GRADER_INSTANCE_PATH"
+
+
 def default_instance_path() -> Path:
-    return Path(os.environ.get("GRADER_INSTANCE_PATH") or (Path.cwd() / "instance")).resolve()
+    """GRADER_INSTANCE_PATH, else ``instance/`` in the current folder (documented; the
+    commands that create it say where)."""
+    return Path(os.environ.get(INSTANCE_ENV) or (Path.cwd() / "instance")).resolve()
+
+
+def existing_database_url(instance_path: Path, environ: dict[str, str] | None = None) -> str | None:
+    """The service database's URL if there is one to look in, creating nothing: DATABASE_URL,
+    the instance's config.py, or the default SQLite file when it exists."""
+    environ = dict(os.environ) if environ is None else environ
+    url = environ.get("DATABASE_URL")
+    if not url and instance_path.is_dir():
+        url = read_instance_config(instance_path).get("DATABASE_URL")
+        if not url and (instance_path / "grader.db").is_file():
+            url = f"sqlite:///{instance_path / 'grader.db'}"
+    if not url:
+        return None
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None  # connecting would create an empty file
+    return normalise_database_url(url)
 
 
 def load_config(

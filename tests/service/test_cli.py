@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from sqlalchemy import select
 
 from grader.cli import cli
+from grader.db import shown_url
 from grader.http_common import Services
 from grader.models import ApiToken, Submission
 
@@ -91,6 +93,45 @@ def test_assignment_validate(runner):
     result = runner("assignment", "validate", "chain-rule")
     assert result.exit_code == 0, result.output
     assert "full marks" in result.output
+    assert "deprecated" in result.output and "grader validate --reference-only" in result.output
+
+
+def test_an_added_assignment_is_named_by_its_slug_everywhere(app, runner, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "elsewhere" / "my-rule"
+    shutil.copytree(app.config["ASSIGNMENTS_DIR"] + "/chain-rule", folder)
+    assert runner("assignment", "add", str(folder)).exit_code == 0
+    graded = runner("grade", "my-rule", str(folder / "reference.py"), "--json")
+    assert graded.exit_code == 0, graded.output
+    assert json.loads(graded.stdout)["status"] == "graded"
+    listed = runner("assignment", "list").output
+    assert "my-rule" in listed and "0 submissions" in listed and "chain-rule" in listed
+    assert "my-rule" in runner("assignment", "show", str(folder)).output  # or by its folder
+    missing = runner("grade", "no-such-rule", str(folder / "reference.py"))
+    assert missing.exit_code == 2 and "not registered in the database" in missing.output
+
+
+def test_the_old_list_command_is_a_deprecated_alias(runner):
+    from grader.cli import cli
+
+    result = runner("assignments")
+    assert result.exit_code == 0 and "chain-rule" in result.output
+    assert "deprecated" in result.output and "grader assignment list" in result.output
+    listed = [line.split()[0] for line in runner("--help").output.splitlines() if line[:3] == "  a"]
+    assert listed == ["assignment"] and cli.get_command(None, "assignments") is not None
+
+
+def test_a_service_command_says_where_it_creates_the_instance(runner, monkeypatch, tmp_path):
+    monkeypatch.delenv("GRADER_INSTANCE_PATH")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    first = runner("db", "current")
+    assert first.exit_code == 0
+    assert f"creating the instance folder {tmp_path / 'here' / 'instance'}" in first.output
+    assert "GRADER_INSTANCE_PATH" in first.output
+    assert "creating" not in runner("db", "current").output  # once: it exists now
 
 
 @pytest.fixture
@@ -143,6 +184,9 @@ def test_commands_refuse_an_unmigrated_database(runner, monkeypatch, database_fa
     monkeypatch.setenv("DATABASE_URL", database_factory(empty=True))
     result = runner("token", "list")
     assert result.exit_code == 1 and "grader db upgrade" in result.output
+    assert f"the database {shown_url(os.environ['DATABASE_URL'])} is at revision none" in (
+        result.output
+    )
     assert "empty" in runner("db", "current").output
     assert runner("db", "upgrade").exit_code == 0
     assert runner("token", "list").exit_code == 0
