@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,8 +32,22 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("queued", "running", "graded", "rejected", "error")
-FINISHED = ("graded", "rejected", "error")
+#: the longest student id (a column width; the upload form and the API check it)
+MAX_STUDENT_ID = 200
+
+
+class SubmissionStatus(StrEnum):
+    """Where a submission (and a grading run) is. Members are ``str``: the database
+    keeps the same words."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    GRADED = "graded"
+    REJECTED = "rejected"
+    ERROR = "error"
+
+
+FINISHED = (SubmissionStatus.GRADED, SubmissionStatus.REJECTED, SubmissionStatus.ERROR)
 
 
 def utcnow() -> datetime:
@@ -96,7 +111,7 @@ class Student(Base):
     __tablename__ = "students"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    external_id: Mapped[str] = mapped_column(String(MAX_STUDENT_ID), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -143,7 +158,7 @@ class Submission(Base):
     filename: Mapped[str] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
@@ -181,7 +196,7 @@ class GradingRun(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
     assignment_version: Mapped[int] = mapped_column(Integer)
     assignment_digest: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.RUNNING)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)

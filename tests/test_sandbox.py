@@ -913,7 +913,7 @@ def test_no_sandbox_processes_left_after_the_module(backend):
 
 AS_PID_1 = """
 import os, sys, time
-import grader.assignments as catalogue
+import grader.assignment_folder as catalogue
 from grader.engine import grade_file
 assert os.getpid() == 1
 # an orphan: its parent exits at once, so it is handed to us, as to a container's pid 1
