@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -161,6 +163,34 @@ def load_assignment(folder: Path | str) -> Assignment:
         spec=spec,
         forbidden_imports=forbidden,
     )
+
+
+#: assignments kept loaded (with their imported reference) by ``load_cached``
+CACHED_ASSIGNMENTS = 16
+_loaded: OrderedDict[tuple[str, str], Assignment] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
+def load_cached(folder: Path | str, digest: str | None = None) -> Assignment:
+    """``load_assignment``, once per (folder, digest): grading a submission does not import
+    the reference again while the folder's files are unchanged. With ``digest`` (a version
+    already known), a cached load of that version is used without reading the folder. The
+    least recently used assignments are forgotten beyond ``CACHED_ASSIGNMENTS``."""
+    folder = Path(folder)
+    if digest is None:
+        digest = _digest(folder) if folder.is_dir() else ""
+    key = (str(folder.resolve()), digest)
+    with _loaded_lock:
+        found = _loaded.get(key)
+        if found is not None:
+            _loaded.move_to_end(key)
+            return found
+    assignment = load_assignment(folder)
+    with _loaded_lock:
+        _loaded[(key[0], assignment.digest)] = assignment
+        while len(_loaded) > CACHED_ASSIGNMENTS:
+            _loaded.popitem(last=False)
+    return assignment
 
 
 def default_root() -> Path:

@@ -143,7 +143,7 @@ def _grade(
 
     run = Run(version=0, digest="", status="error", error=None)
     try:
-        assignment = engine_assignments.load_assignment(Path(folder))
+        assignment = engine_assignments.load_cached(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
         data = store.get(blob)
         try:

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import discover, load_assignment
+from grader import assignments
+from grader.assignments import CACHED_ASSIGNMENTS, discover, load_assignment, load_cached
+from grader.diagnosis import catalogue, catalogue_for
+from grader.diagnosis.catalogue import CACHED_CATALOGUES
 from grader.errors import AssignmentError
 from tests.conftest import grade_json, run_grader
 
@@ -136,3 +139,22 @@ def test_unknown_assignment_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert "no assignment 'no-such-assignment'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_an_assignment_is_loaded_once_per_version(tmp_path: Path) -> None:
+    folder = make_assignment(tmp_path)
+    first = load_cached(folder)
+    assert load_cached(folder) is first and load_cached(folder, first.digest) is first
+    (folder / "reference.py").write_text(REFERENCE + "\n# changed\n")
+    again = load_cached(folder)
+    assert again is not first and again.digest != first.digest
+
+
+def test_loaded_assignments_and_catalogues_stay_bounded(tmp_path: Path) -> None:
+    """Every reload imports a new reference module: the caches keep only the recent ones."""
+    for i in range(CACHED_ASSIGNMENTS + 4):
+        folder = make_assignment(tmp_path / str(i), reference=REFERENCE + f"\nVERSION = {i}\n")
+        catalogue_for(load_cached(folder).reference)
+        catalogue_for(load_assignment(folder).reference)
+    assert len(assignments._loaded) == CACHED_ASSIGNMENTS
+    assert len(catalogue._CACHE) == CACHED_CATALOGUES
