@@ -11,7 +11,7 @@ import numpy as np
 
 from grader.assignments import Assignment
 from grader.checks import Context, read_outcome
-from grader.diagnosis import refine
+from grader.diagnosis import diagnose_check, refine
 from grader.errors import SubmissionRejected
 from grader.forbidden_imports import scan
 from grader.results import CheckResult, GradeResult
@@ -68,7 +68,8 @@ def grade(
         n_calls = len(task.get("calls") or task.get("loops") or [])
         outcome = read_outcome(raw, task["id"], n_calls, limits)
         try:
-            results.append(check.evaluate(state, outcome, ctx))
+            judged = check.evaluate(state, outcome, ctx)
+            results.append(diagnose_check(judged, ctx))  # the mistake, named where it shows
         except Exception:
             log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
             results.append(

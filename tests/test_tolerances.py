@@ -35,7 +35,7 @@ def test_correct_examples_in_float32_and_float64_score_full_marks_on_50_seeds(sl
         for seed in SEEDS:
             for check, task, state in planned(assignment, seed):
                 for name, module in examples.items():
-                    result = check.evaluate(state, run_task(task, module), ctx)
+                    result = check.evaluate(state, run_task(task, module), ctx).result
                     if result.score < check.points:
                         lost.append(f"{name}, seed {seed}: {check.name}: {result.message}")
     assert not lost, "\n".join(lost[:5])

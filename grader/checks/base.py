@@ -34,6 +34,30 @@ class Outcome:
 
 
 @dataclass
+class Trials:
+    """A failed check's inputs with what the student's function returned on them (the
+    sandbox's calls): the engine's diagnosis (grader.diagnosis) names the mistake from them."""
+
+    function: str
+    #: (input values, the call's outcome) per input the check used
+    pairs: list[tuple[list, Call]]
+    #: the names of the returned values (or of the gradients), when the check knows them
+    names: list[str] | None = None
+    #: what the function should have returned, where the reference has no such function
+    expected: list | None = None
+    #: the check's argument specs, for the diagnosis's in-place observations
+    args: list[dict] | None = None
+
+
+@dataclass
+class Judged:
+    """A check's verdict, and for a failed function or gradient check what to diagnose."""
+
+    result: CheckResult
+    trials: Trials | None = None
+
+
+@dataclass
 class Context:
     """What a check needs besides its own outcome."""
 
@@ -77,7 +101,7 @@ class Check:
         """The task to run in the sandbox, and private state kept in the trusted process."""
         raise NotImplementedError
 
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         raise NotImplementedError
 
     def student_functions(self) -> list[str]:

@@ -19,9 +19,8 @@ import numpy as np
 
 from grader import datasets
 from grader.checks import steps
-from grader.checks.base import Check, Context, Outcome, explain_error
+from grader.checks.base import Check, Context, Judged, Outcome, explain_error
 from grader.errors import AssignmentError
-from grader.results import CheckResult
 from grader.sandbox import codec
 
 DRIVERS = ("call", "momentum")
@@ -220,14 +219,16 @@ class ConvergenceCheck(Check):
         state.update(shapes=[list(p.shape) for p in starts[0]], starts=starts)
         return {"driver": "momentum", "loops": loops}, state
 
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         if outcome.failure:
-            return self.result(False, outcome.failure)
+            return Judged(self.result(False, outcome.failure))
         if ctx.forbidden:
-            return self.result(
-                False,
-                f"{ctx.forbidden[0]}: this check counts only what your own code trains",
-                fraction=0.0,
+            return Judged(
+                self.result(
+                    False,
+                    f"{ctx.forbidden[0]}: this check counts only what your own code trains",
+                    fraction=0.0,
+                )
             )
         judge = getattr(ctx.reference, self.judge)
         what = self.function or "update_velocity / update_params"
@@ -301,13 +302,15 @@ class ConvergenceCheck(Check):
             None if c.error else c.value[:2] if loop and isinstance(c.value, list) else c.value
             for c in scored
         ]
-        return self.result(
-            passed,
-            message,
-            fraction=fraction,
-            runs=runs,
-            trained=trained,  # for grader.plots
-            curve=curve,
+        return Judged(
+            self.result(
+                passed,
+                message,
+                fraction=fraction,
+                runs=runs,
+                trained=trained,  # for grader.plots
+                curve=curve,
+            )
         )
 
 

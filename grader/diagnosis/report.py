@@ -21,6 +21,7 @@ import numpy as np
 
 from grader.checks import Context
 from grader.checks.base import Call, Outcome
+from grader.diagnosis import diagnose_check
 from grader.diagnosis.catalogue import Mutation, catalogue_for, dependencies
 from grader.diagnosis.matching import same
 from grader.sandbox import codec
@@ -284,7 +285,7 @@ def quality_report(
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    graded_check = check.evaluate(state, outcome, ctx)
+                    graded_check = diagnose_check(check.evaluate(state, outcome, ctx), ctx)
             except Exception as exc:  # noqa: BLE001
                 report.errors.append(f"check {check.name} failed to evaluate {mut.id}: {exc}")
                 continue
