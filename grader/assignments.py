@@ -18,11 +18,25 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.checks import Check, build_check
+from grader.checks.fields import reject_unknown
 from grader.errors import AssignmentError, AssignmentNotFound
 from grader.forbidden_imports import validate as validate_forbidden
 from grader.sandbox.limits import DEFAULT_LIMITS, Limits
 
 SPEC_FILE = "assignment.toml"
+#: the top-level keys of an assignment.toml
+SPEC_KEYS = (
+    "title",
+    "version",
+    "description",
+    "dims",
+    "functions",
+    "checks",
+    "limits",
+    "forbidden_imports",
+    "reference",
+    "starter",
+)
 
 
 @dataclass(frozen=True)
@@ -58,18 +72,22 @@ class Assignment:
         return _import(self.reference_file, f"grader_reference_{self.slug.replace('-', '_')}")
 
     def verify_reference(self) -> None:
-        """Every function the checks call in the reference exists (raises AssignmentError)."""
-        missing = sorted(
-            {
-                name
-                for c in self.checks
-                for name in (*c.student_functions(), *c.reference_functions())
-                if not callable(getattr(self.reference, name, None))
-            }
-        )
+        """Every function the checks call in the reference exists (raises AssignmentError
+        naming the check and the field that names a missing one)."""
+        missing = [
+            (check, key, name)
+            for check in self.checks
+            for key, name in check.named_functions()
+            if not callable(getattr(self.reference, name, None))
+        ]
         if missing:
             raise AssignmentError(
-                f"{self.reference_file}: missing functions {', '.join(missing)}", field="reference"
+                "; ".join(
+                    f"{check.source} ({check.name}): {key} names {name!r}, which "
+                    f"{self.reference_file.name} does not define"
+                    for check, key, name in missing
+                ),
+                field=missing[0][1],
             )
 
 
@@ -114,6 +132,7 @@ def load_assignment(folder: Path | str) -> Assignment:
         spec = tomllib.loads(source.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AssignmentError(f"{source}: not valid TOML: {exc}") from exc
+    reject_unknown(spec, SPEC_KEYS, str(source))
     title = _require(spec, "title", str, source)
     version = _require(spec, "version", int, source)
     dims = spec.get("dims", [{}])
@@ -123,6 +142,7 @@ def load_assignment(folder: Path | str) -> Assignment:
     for i, item in enumerate(spec.get("functions", [])):
         if not isinstance(item, dict) or "name" not in item:
             raise AssignmentError(f"{source}: functions[{i}] needs a name", field="functions")
+        reject_unknown(item, ("name", "signature", "doc"), f"{source}: functions[{i}]")
         functions.append(
             Function(
                 item["name"], item.get("signature", item["name"] + "(...)"), item.get("doc", "")

@@ -53,6 +53,20 @@ def grad_half_square(x):
     return x
 """
 
+#: a convergence check of ``double`` (its shapes never match: only loading is tested)
+TRAINING = """
+[[checks]]
+kind = "convergence"
+name = "trains"
+driver = "call"
+function = "double"
+param_shapes = [[1]]
+dataset = { name = "xor" }
+seeds = [0]
+judge = "double"
+points = 1
+"""
+
 
 def make_assignment(root: Path, spec: str = SPEC, reference: str = REFERENCE) -> Path:
     folder = root / "doubling"
@@ -101,6 +115,14 @@ def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:
         (lambda s: s + "\n[limits]\nmemory_gb = 3\n", "memory_gb"),
         (lambda s: s.replace('name = "gradient"', 'name = "double"'), "name"),
         (lambda s: s.replace("[[checks]]", "[[checks]\n", 1), None),
+        (lambda s: s.replace('shape = ["n", "m"] }]\n\n', 'shape = ["n", "q"] }]\n\n'), "shape"),
+        (lambda s: s.replace("points = 60", "points = 60\ntolerence = 1e-6"), "tolerence"),
+        (lambda s: s.replace('gen = "normal"', 'gen = "normal", scael = 2', 1), "scael"),
+        (
+            lambda s: s.replace("version = 1", "version = 1\nforbiden_imports = []"),
+            "forbiden_imports",
+        ),
+        (lambda s: s + TRAINING.replace('"xor"', '"spirals"'), "dataset"),
     ],
 )
 def test_malformed_spec_names_file_and_field(tmp_path: Path, change, field: str | None) -> None:
@@ -113,11 +135,41 @@ def test_malformed_spec_names_file_and_field(tmp_path: Path, change, field: str 
         assert field in info.value.message or field == "name"
 
 
-def test_missing_reference_function_is_reported(tmp_path: Path) -> None:
+def test_malformed_spec_says_what_was_meant(tmp_path: Path) -> None:
+    folder = make_assignment(
+        tmp_path, spec=SPEC.replace("points = 60", "points = 60\ntolerence = 1")
+    )
+    with pytest.raises(
+        AssignmentError,
+        match=r"checks\[0\]: unknown key 'tolerence' \(did you mean 'tolerance'\?\)",
+    ):
+        load_assignment(folder)
+    spec = SPEC.replace('shape = ["n", "m"] }]\n\n', 'shape = ["n", "q"] }]\n\n')
+    folder = make_assignment(tmp_path / "dims", spec=spec)
+    with pytest.raises(AssignmentError, match=r"checks\[0\]: argument 'x': unknown dimension 'q'"):
+        load_assignment(folder)
+    folder = make_assignment(tmp_path / "data", spec=SPEC + TRAINING.replace('"xor"', '"spirals"'))
+    with pytest.raises(AssignmentError, match=r"checks\[2\]: unknown dataset 'spirals'"):
+        load_assignment(folder)
+    proc = run_grader("validate", str(folder))  # a usage error, not "internal error"
+    assert proc.returncode == 2 and "unknown dataset 'spirals'" in proc.stderr, proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_reference_function_is_reported_against_its_field(tmp_path: Path) -> None:
     folder = make_assignment(tmp_path, reference="def double(x):\n    return 2 * x\n")
+    with pytest.raises(AssignmentError) as info:
+        load_assignment(folder).verify_reference()
+    assert info.value.field == "function"
+    assert info.value.message == (
+        f"{folder / 'assignment.toml'}: checks[1] (gradient): function names "
+        "'grad_half_square', which reference.py does not define; "
+        f"{folder / 'assignment.toml'}: checks[1] (gradient): cost names 'half_square', "
+        "which reference.py does not define"
+    )
     proc = run_grader("validate", str(folder))
     assert proc.returncode == 2
-    assert "missing functions grad_half_square, half_square" in proc.stderr
+    assert "cost names 'half_square', which reference.py does not define" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from grader.checks.fields import reject_unknown
 from grader.checks.inputs import validate_arg
 from grader.errors import AssignmentError
 from grader.results import CheckResult
@@ -73,10 +74,14 @@ class Context:
 class Check:
     kind: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ("points",)
+    #: the other keys a check of this kind may have (a subclass adds its own)
+    optional: ClassVar[tuple[str, ...]] = ("kind", "function", "name", "dims", "args", "seconds")
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         self.spec = spec
         self.source = source
+        known = {key for cls in type(self).__mro__ for key in vars(cls).get("optional", ())}
+        reject_unknown(spec, {*known, *self.required}, source)
         for key in self.required:
             if key not in spec:
                 raise AssignmentError(f"{source}: check needs {key!r}", field=key)
@@ -91,7 +96,7 @@ class Check:
         if not isinstance(self.args, list):
             raise AssignmentError(f"{source}: args must be a list", field="args")
         for arg in self.args:
-            validate_arg(arg, source)
+            validate_arg(arg, source, self.dims)
             if "name" not in arg:
                 raise AssignmentError(f"{source}: every argument needs a name", field="name")
         self.seconds = spec.get("seconds")
@@ -107,8 +112,10 @@ class Check:
     def student_functions(self) -> list[str]:
         return [self.function] if self.function else []
 
-    def reference_functions(self) -> list[str]:
-        return self.student_functions()
+    def named_functions(self) -> list[tuple[str, str]]:
+        """(field, function name) of every function the reference must define for this
+        check: a missing one is reported against the field that names it."""
+        return [("function", self.function)] if self.function else []
 
     def result(
         self, passed: bool, message: str, *, fraction: float | None = None, **details

@@ -31,6 +31,25 @@ RECORD_SOME = 32  # else this many secret iterations
 class ConvergenceCheck(Check):
     kind = "convergence"
     required = ("points", "driver", "dataset", "seeds", "judge")
+    optional = (
+        "runs",
+        "shuffle",
+        "swap_classes",
+        "gradient",
+        "loss",
+        "min_accuracy",
+        "param_shapes",
+        "kwargs",
+        "seed_arg",
+        "epochs_arg",
+        "rate_arg",
+        "curve_epochs",
+        "plot_output",
+        "init",
+        "iterations",
+        "learning_rate",
+        "momentum",
+    )
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)
@@ -101,6 +120,10 @@ class ConvergenceCheck(Check):
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
+        try:
+            datasets.make(self.dataset, self.seeds[0])
+        except AssignmentError as exc:
+            raise AssignmentError(f"{source}: {exc.message}", field="dataset") from exc
 
     def student_functions(self) -> list[str]:
         if self.driver == "momentum":
@@ -114,9 +137,12 @@ class ConvergenceCheck(Check):
             return [list(np.shape(p)) for p in init(seed)]
         return [list(s) for s in self.param_shapes]
 
-    def reference_functions(self) -> list[str]:
-        names = [self.judge] + ([self.spec["init"]] if self.driver == "momentum" else [])
-        return names + [n for n in (self.loss, self.gradient) if n]
+    def named_functions(self) -> list[tuple[str, str]]:
+        fields = ["judge", "loss", "gradient"] + (["init"] if self.driver == "momentum" else [])
+        named = [(key, self.spec[key]) for key in fields if self.spec.get(key)]
+        if self.driver == "momentum":
+            return [*named, ("driver", "update_velocity"), ("driver", "update_params")]
+        return [("function", self.function), *named]
 
     def draw_runs(self, rng: np.random.Generator) -> list[dict]:
         """This grading run's trainings: which seed, sample order and class labels."""

@@ -16,6 +16,7 @@ from grader.errors import AssignmentError
 class FunctionCheck(Check):
     kind = "function"
     required = ("points", "function", "args")
+    optional = ("trials", "tolerance", "rtol", "atol", "returns")
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)

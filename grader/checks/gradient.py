@@ -49,6 +49,7 @@ def numerical_gradient(
 class GradientCheck(FunctionCheck):
     kind = "gradient"
     required = ("points", "function", "args", "cost", "wrt")
+    optional = ("eps",)
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         spec = {"trials": 1, **spec}
@@ -63,8 +64,8 @@ class GradientCheck(FunctionCheck):
                 )
         self.eps = float(spec.get("eps", 1e-6))
 
-    def reference_functions(self) -> list[str]:
-        return [self.cost]
+    def named_functions(self) -> list[tuple[str, str]]:
+        return [*super().named_functions(), ("cost", self.cost)]
 
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
         trials = [values for _, values in self.draw_inputs(rng)]
