@@ -21,7 +21,7 @@ from grader.checks import Check, build_check
 from grader.checks.fields import reject_unknown
 from grader.errors import AssignmentError, AssignmentNotFound
 from grader.forbidden_imports import validate as validate_forbidden
-from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.run_limits import DEFAULT_LIMITS, Limits
 
 SPEC_FILE = "assignment.toml"
 #: the top-level keys of an assignment.toml

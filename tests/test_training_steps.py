@@ -171,7 +171,7 @@ def test_a_wrong_gradient_or_momentum_fails() -> None:
 def loop(seed=5, swap=True, module=None, iterations=60) -> tuple:
     X, T = CIRCLES_CHECK.run_data({"seed": seed, "order": None, "swap": swap})
     init = [np.asarray(p, dtype=float) for p in CIRCLES.reference.init_params(seed)]
-    from grader.sandbox import codec
+    from grader.sandbox.inside import codec
 
     task = {
         "X": codec.encode(X),

@@ -11,7 +11,9 @@ from grader.checks.fields import reject_unknown
 from grader.checks.inputs import validate_arg
 from grader.errors import AssignmentError
 from grader.results import CheckResult
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
+from grader.sandbox.inside.protocol import Encoded, Error, Result, Task
+from grader.sandbox.records import RawRun
 from grader.sandbox.student_env import missing_package, unavailable
 
 
@@ -102,7 +104,7 @@ class Check:
         self.seconds = spec.get("seconds")
 
     # -- subclasses implement these two ------------------------------------------------
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         """The task to run in the sandbox, and private state kept in the trusted process."""
         raise NotImplementedError
 
@@ -131,14 +133,14 @@ class Check:
         )
 
 
-def encode_args(values: list[Any]) -> list[dict]:
+def encode_args(values: list[Any]) -> list[Encoded]:
     return [codec.encode(v) for v in values]
 
 
-def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
+def read_outcome(raw: RawRun, task_id: str, n_calls: int, limits) -> Outcome:
     """Turn the untrusted records of one task into an Outcome, validating every value."""
     record = raw.tasks.get(task_id)
-    end = raw.ends.get(task_id, {})
+    end: dict = dict(raw.ends.get(task_id, {}))
     if record and isinstance(record.get("results"), list):
         calls = []
         for item in record["results"][:n_calls]:
@@ -183,7 +185,7 @@ def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
     )
 
 
-def _read_call(item: Any) -> Call:
+def _read_call(item: Result | Any) -> Call:
     if not isinstance(item, dict):
         return Call(error={"type": "InvalidResult", "message": "unreadable result"})
     if "ok" in item:
@@ -219,7 +221,7 @@ def _read_mutated(value: Any) -> tuple[tuple[int, int], ...]:
     return tuple(dict.fromkeys(pairs))
 
 
-def _error_text(error: dict) -> str:
+def _error_text(error: Error) -> str:
     text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")
     if error.get("where"):
         text += f" (at {error['where']})"

@@ -21,7 +21,8 @@ from grader import datasets
 from grader.checks import steps
 from grader.checks.base import Check, Context, Judged, Outcome, explain_error
 from grader.errors import AssignmentError
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
+from grader.sandbox.inside.protocol import Task
 
 DRIVERS = ("call", "momentum")
 RECORD_ALL_VALUES = 2_000_000  # a momentum loop records every iteration up to this many values
@@ -168,7 +169,7 @@ class ConvergenceCheck(Check):
         X, Y = datasets.make(self.dataset, int(run["seed"]))
         return datasets.variant(X, Y, run.get("order"), bool(run.get("swap")))
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         runs = self.draw_runs(rng)
         data = [self.run_data(run) for run in runs]
         state: dict[str, Any] = {"runs": runs, "data": data, "shapes": self.param_shapes}
@@ -219,7 +220,7 @@ class ConvergenceCheck(Check):
     def _again(self, call: dict, epochs: int) -> dict:
         return {**call, "kwargs": {**call["kwargs"], self.epochs_arg: codec.encode(epochs)}}
 
-    def _plan_loops(self, rng, ctx, runs, data, state) -> tuple[dict, Any]:
+    def _plan_loops(self, rng, ctx, runs, data, state) -> tuple[Task, Any]:
         init = getattr(ctx.reference, self.spec["init"])
         iterations = int(self.spec["iterations"])
         loops, starts = [], []

@@ -11,6 +11,7 @@ from grader.checks.base import Check, Context, Judged, Outcome, Trials, encode_a
 from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
 from grader.checks.inputs import draw, signature
 from grader.errors import AssignmentError
+from grader.sandbox.inside.protocol import Task
 
 
 class FunctionCheck(Check):
@@ -35,7 +36,7 @@ class FunctionCheck(Check):
             trials.append((dims, [draw(arg, dims, rng) for arg in self.args]))
         return trials
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         trials = self.draw_inputs(rng)
         reference = getattr(ctx.reference, self.function)
         state = [(values, reference(*copy.deepcopy(values))) for _, values in trials]

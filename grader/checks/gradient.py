@@ -18,6 +18,7 @@ from grader.checks.compare import (
 from grader.checks.function import FunctionCheck
 from grader.checks.inputs import signature
 from grader.errors import AssignmentError
+from grader.sandbox.inside.protocol import Task
 
 # Rounding in the cost itself (a few ulps per operation) divided by 2*eps is the
 # noise of a central difference; entries closer than this many times
@@ -67,7 +68,7 @@ class GradientCheck(FunctionCheck):
     def named_functions(self) -> list[tuple[str, str]]:
         return [*super().named_functions(), ("cost", self.cost)]
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         trials = [values for _, values in self.draw_inputs(rng)]
         task = {
             "driver": "call",

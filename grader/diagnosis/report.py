@@ -24,7 +24,7 @@ from grader.checks.base import Call, Outcome
 from grader.diagnosis import diagnose_check
 from grader.diagnosis.catalogue import Mutation, catalogue_for, dependencies
 from grader.diagnosis.matching import same
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
 
 DIRECT_KINDS = ("function", "gradient")
 

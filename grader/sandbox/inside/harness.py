@@ -1,7 +1,8 @@
 """Runs inside the sandbox: executes the submission, then the requested calls.
 
 Everything here is untrusted once the student's code has run: the harness only
-reports raw outputs (see codec.py) on the results channel, never a verdict.
+reports raw outputs (see codec.py) on the results channel, never a verdict. The job it
+reads and the records it writes are those of protocol.py.
 Each task runs in a forked child so that one function that crashes, hangs or
 calls ``os._exit`` costs only its own check. Standard library and numpy only.
 """
@@ -16,7 +17,7 @@ import sys
 import time
 import traceback
 
-codec = np = notebook_env = None  # imported in main(), after the limits are in force
+codec = np = notebook_env = protocol = None  # imported in main(), after the limits are in force
 RESULTS_FD = -1  # given on the command line
 _sources = {}
 MAX_WATCHED = 16  # arguments (and list items) watched for in-place changes
@@ -26,9 +27,8 @@ class CellTimeout(BaseException):
     """Raised by the alarm when a cell exceeds its budget (not an Exception on purpose)."""
 
 
-def _emit(record):
-    data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
-    view = memoryview(data)
+def _emit(event, **fields):
+    view = memoryview(protocol.line(event, **fields))
     while view:
         written = os.write(RESULTS_FD, view)
         view = view[written:]
@@ -239,9 +239,9 @@ def _run_tasks_in_child(ns, tasks, progress_fd):
         signal.setitimer(signal.ITIMER_REAL, task["seconds"])
         try:
             results = DRIVERS[task["driver"]](ns, task)
-            _emit({"event": "task", "id": task["id"], "results": results})
+            _emit(protocol.TASK, id=task["id"], results=results)
         except BaseException as exc:  # noqa: BLE001
-            _emit({"event": "task", "id": task["id"], "crash": _describe(exc)})
+            _emit(protocol.TASK, id=task["id"], crash=_describe(exc))
         signal.setitimer(signal.ITIMER_REAL, 0)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -250,16 +250,12 @@ def _run_tasks_in_child(ns, tasks, progress_fd):
 
 def _end(task, status, timed_out, start):
     _emit(
-        {
-            "event": "end",
-            "id": task["id"],
-            "timeout": timed_out
-            or os.WIFSIGNALED(status)
-            and os.WTERMSIG(status) == signal.SIGALRM,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "seconds": round(time.monotonic() - start, 4),
-        }
+        protocol.END,
+        id=task["id"],
+        timeout=timed_out or os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM,
+        signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        exit=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        seconds=round(time.monotonic() - start, 4),
     )
 
 
@@ -307,24 +303,10 @@ def run_tasks(ns, tasks):
         os.close(pidfd)
 
 
-class _Refused:
-    """What a forbidden module offers: anything, which refuses to be used. The rest of the
-    cell that imported it still runs, so only the code that uses it loses points."""
-
-    def __init__(self, module):
-        self._module = module
-
-    def _refuse(self, *args, **kwargs):
-        raise ImportError(f"`{self._module}` is not allowed in this assignment")
-
-    __call__ = _refuse
-
-    def __getattr__(self, name):
-        self._refuse()
-
-
 class _Blocker:
-    """A meta path finder and loader: forbidden modules import as a _Refused stand-in."""
+    """A meta path finder and loader: what a forbidden module offers is a stand-in that
+    refuses to be used (``notebook_env.Unavailable``). The rest of the cell that imported
+    it still runs, so only the code that uses it loses points."""
 
     def __init__(self, modules):
         self.modules = modules
@@ -341,7 +323,9 @@ class _Blocker:
 
     def create_module(self, spec):
         module = type(sys)(spec.name)
-        module.__getattr__ = lambda attr: _Refused(self.forbidden(spec.name))
+        module.__getattr__ = lambda attr: notebook_env.Unavailable(
+            self.forbidden(spec.name), forbidden=True
+        )
         return module
 
     def exec_module(self, module):
@@ -385,14 +369,16 @@ def apply_limits(limits):
 def main():
     """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
     later: a warm sandbox imports the usual modules first, then waits for it."""
-    global codec, np, notebook_env, RESULTS_FD
+    global codec, np, notebook_env, protocol, RESULTS_FD
     env_dir, RESULTS_FD = sys.argv[1], int(sys.argv[2])
     preload = [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else []
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
     os.closerange(3, RESULTS_FD)
     os.closerange(RESULTS_FD + 1, 1 << 16)
-    _emit({"event": "start"})
     sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), env_dir]
+    import protocol
+
+    _emit(protocol.START)
     import codec
     import notebook_env
     import numpy as np
@@ -401,7 +387,7 @@ def main():
     for name in preload:
         with contextlib.suppress(Exception):  # a missing optional module only costs speed
             __import__(name)
-    _emit({"event": "ready"})
+    _emit(protocol.READY)
     job = json.loads(sys.stdin.buffer.read())
     limits = dict(job["rlimits"])
     used = resource.getrusage(resource.RUSAGE_SELF)
@@ -411,9 +397,9 @@ def main():
     os.chdir(job["cwd"])
     block_imports(job.get("forbidden_imports", []))
     ns, report = run_cells(job["cells"], job["cell_seconds"], job["module"])
-    _emit({"event": "load", "cells": report})
+    _emit(protocol.LOAD, cells=report)
     run_tasks(ns, job["tasks"])
-    _emit({"event": "done"})
+    _emit(protocol.DONE)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
