@@ -12,6 +12,7 @@ from grader import assignments
 from grader.assignments import CACHED_ASSIGNMENTS, discover, load_assignment, load_cached
 from grader.diagnosis import catalogue, catalogue_for
 from grader.diagnosis.catalogue import CACHED_CATALOGUES
+from grader.engine import grade_file
 from grader.errors import AssignmentError
 from tests.conftest import grade_json, run_grader
 
@@ -210,3 +211,75 @@ def test_loaded_assignments_and_catalogues_stay_bounded(tmp_path: Path) -> None:
         catalogue_for(load_assignment(folder).reference)
     assert len(assignments._loaded) == CACHED_ASSIGNMENTS
     assert len(catalogue._CACHE) == CACHED_CATALOGUES
+
+
+#: a momentum loop over step functions the assignment names itself
+OWN_STEPS_SPEC = """
+title = "Own step functions"
+version = 1
+
+[[checks]]
+kind = "convergence"
+driver = "momentum"
+name = "trains"
+velocity_function = "velocity_step"
+params_function = "apply_step"
+dataset = { name = "xor" }
+init = "init"
+iterations = 40
+learning_rate = 0.1
+momentum = 0.5
+seeds = [0]
+judge = "accuracy"
+gradient = "gradient"
+min_accuracy = 0.0  # a linear model: what counts here is the procedure
+points = 10
+"""
+
+OWN_STEPS_REFERENCE = """
+import numpy as np
+
+def init(seed):
+    return [np.zeros((2, 1)), np.zeros((1, 1))]
+
+def gradient(X, T, W, b):
+    E = X @ W + b - T
+    return [X.T @ E, E.sum(axis=0, keepdims=True)]
+
+def velocity_step(X, T, P, V, momentum, learning_rate):
+    return [momentum * v - learning_rate * g for v, g in zip(V, gradient(X, T, *P))]
+
+def apply_step(P, V):
+    return [p + v for p, v in zip(P, V)]
+
+def accuracy(params, X, T):
+    W, b = params
+    return float(np.mean(((X @ W + b) > 0.5) == (T > 0.5)))
+"""
+
+
+def test_a_momentum_loop_calls_the_step_functions_the_assignment_names(tmp_path: Path) -> None:
+    folder = make_assignment(tmp_path, spec=OWN_STEPS_SPEC, reference=OWN_STEPS_REFERENCE)
+    assignment = load_assignment(folder)
+    assignment.verify_reference()
+    (check,) = assignment.checks
+    assert check.student_functions() == ["velocity_step", "apply_step"]
+    result = grade_file(assignment, folder / "reference.py", seed=1)
+    assert result.score == 10, result.checks[0].message
+    assert "velocity_step / apply_step" in result.checks[0].message
+    renamed = tmp_path / "renamed.py"
+    renamed.write_text(OWN_STEPS_REFERENCE.replace("def velocity_step", "def update_velocity"))
+    result = grade_file(assignment, renamed, seed=1)
+    assert result.score == 0
+    assert "`velocity_step` is not defined in your submission" in result.checks[0].message
+    broken = make_assignment(
+        tmp_path / "broken",
+        spec=OWN_STEPS_SPEC,
+        reference=OWN_STEPS_REFERENCE.replace("def apply_step", "def update_params"),
+    )
+    with pytest.raises(AssignmentError, match="params_function names 'apply_step'") as info:
+        load_assignment(broken).verify_reference()
+    assert info.value.field == "params_function"
+    spec = OWN_STEPS_SPEC.replace('"apply_step"', '"apply step"')
+    with pytest.raises(AssignmentError, match="params_function must be a function name"):
+        load_assignment(make_assignment(tmp_path / "bad", spec=spec))

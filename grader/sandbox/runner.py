@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 #: what runs inside: copied into each run's folder, read-only there
 INSIDE = Path(__file__).resolve().parent / "inside"
-RUNTIME_FILES = ("harness.py", "protocol.py", "codec.py", "notebook_env.py")
+RUNTIME_FILES = ("harness.py", "protocol.py", "codec.py", "notebook_env.py", "training.py")
 
 
 #: CPU seconds a sandbox may spend before its job arrives (interpreter start and the

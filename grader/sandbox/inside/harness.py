@@ -17,7 +17,8 @@ import sys
 import time
 import traceback
 
-codec = np = notebook_env = protocol = None  # imported in main(), after the limits are in force
+# imported in main(), after the limits are in force
+codec = np = notebook_env = protocol = training = None
 RESULTS_FD = -1  # given on the command line
 _sources = {}
 MAX_WATCHED = 16  # arguments (and list items) watched for in-place changes
@@ -175,55 +176,31 @@ def driver_call(ns, task):
     return results
 
 
-def _flat(values):
-    """A copy of a list of arrays as one float vector (the student may update in place),
-    or None when they are not arrays: the check of the parameters' shapes says so."""
-    try:
-        return np.concatenate([np.array(v, dtype=float).ravel() for v in values])
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _momentum_loop(ns, loop):
-    """The loop, recording the state around the iterations in ``record`` for the trusted
-    side to recompute: [iterations, P, V before, V, P after], or None."""
-    X, T = codec.decode(loop["X"]), codec.decode(loop["T"])
-    params = [codec.decode(p) for p in loop["params"]]
-    velocities = [np.zeros_like(p) for p in params]
-    trajectory = [list(params)]
-    every = max(1, loop["iterations"] // loop.get("snapshots", 30))
-    record, rows = set(loop.get("record", ())), []
-    update_velocity, update_params = ns["update_velocity"], ns["update_params"]
-    for i in range(loop["iterations"]):
-        row = [i, _flat(params), _flat(velocities)] if i in record else None
-        velocities = update_velocity(
-            X, T, params, velocities, loop["momentum"], loop["learning_rate"]
-        )
-        if row:
-            row.append(_flat(velocities))
-        params = update_params(params, velocities)
-        if row:
-            rows.append([*row, _flat(params)])
-        if (i + 1) % every == 0:
-            trajectory.append(list(params))
-    try:
-        records = [np.array([r[0] for r in rows])]
-        records += [np.stack([r[j] for r in rows]) for j in range(1, 5)] if rows else []
-    except Exception:  # noqa: BLE001 - not arrays, or sizes that changed along the way
-        records = None
-    return [list(params), trajectory, records if rows else None]
-
-
 def driver_momentum(ns, task):
-    """The tutorial's training loop, driven by the student's own update functions."""
-    for name in ("update_velocity", "update_params"):
+    """The tutorial's training loop (training.py), driven by the student's own update
+    functions, named by the task: ``functions`` {"velocity": ..., "params": ...}."""
+    functions = task["functions"]
+    for name in (functions["velocity"], functions["params"]):
         if not callable(ns.get(name)):
             error = {"error": {"type": "MissingFunction", "message": name, "where": None}}
             return [error for _ in task["loops"]]
+    update_velocity, update_params = ns[functions["velocity"]], ns[functions["params"]]
     results = []
     for loop in task["loops"]:
         try:
-            results.append({"ok": codec.encode(_momentum_loop(ns, loop))})
+            trained = training.momentum(
+                update_velocity,
+                update_params,
+                codec.decode(loop["X"]),
+                codec.decode(loop["T"]),
+                [codec.decode(p) for p in loop["params"]],
+                iterations=loop["iterations"],
+                learning_rate=loop["learning_rate"],
+                momentum=loop["momentum"],
+                record=loop.get("record", ()),
+                snapshots=loop.get("snapshots", training.SNAPSHOTS),
+            )
+            results.append({"ok": codec.encode(trained)})
         except BaseException as exc:  # noqa: BLE001
             results.append({"error": _describe(exc)})
     return results
@@ -369,7 +346,7 @@ def apply_limits(limits):
 def main():
     """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
     later: a warm sandbox imports the usual modules first, then waits for it."""
-    global codec, np, notebook_env, protocol, RESULTS_FD
+    global codec, np, notebook_env, protocol, training, RESULTS_FD
     env_dir, RESULTS_FD = sys.argv[1], int(sys.argv[2])
     preload = [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else []
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
@@ -382,6 +359,7 @@ def main():
     import codec
     import notebook_env
     import numpy as np
+    import training
 
     _prime_matplotlib(env_dir)
     for name in preload:

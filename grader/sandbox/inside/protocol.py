@@ -40,7 +40,8 @@ class Call(TypedDict, total=False):
 
 
 class Loop(TypedDict, total=False):
-    """One training loop driven by the student's step functions, for driver ``momentum``."""
+    """One training loop driven by the student's step functions, for driver ``momentum``
+    (``training.momentum``); it answers [final parameters, trajectory, records]."""
 
     X: Encoded
     T: Encoded
@@ -50,7 +51,7 @@ class Loop(TypedDict, total=False):
     momentum: float
     #: the iterations whose state is recorded (for the trusted side to recompute)
     record: list[int]
-    #: how many parameter snapshots the trajectory keeps (default ``SNAPSHOTS``)
+    #: how many parameter snapshots the trajectory keeps (default ``training.SNAPSHOTS``)
     snapshots: int
 
 
@@ -60,8 +61,11 @@ class Task(TypedDict, total=False):
     id: str
     #: CPU-time budget of the task, in seconds
     seconds: float
-    #: how the harness runs the items: ``call`` or ``momentum``
+    #: how the harness runs the items: ``call`` or ``momentum`` (see
+    #: ``grader.checks.drivers`` for the trusted side of each)
     driver: str
+    #: the student's step functions a loop calls, by role: {"velocity", "params"}
+    functions: dict[str, str]
     calls: list[Call]
     loops: list[Loop]
 
@@ -79,9 +83,6 @@ class Job(TypedDict, total=False):
     rlimits: dict[str, int]
     #: the working folder of the student's code
     cwd: str
-
-
-SNAPSHOTS = 30
 
 
 def items(task: Task) -> list:
