@@ -40,9 +40,10 @@ from grader.checks.compare import (  # noqa: E402
     rounding_floor,
     scales,
 )
+from grader.checks.drivers import simulate  # noqa: E402
 from grader.checks.gradient import numerical_gradient  # noqa: E402
 from grader.diagnosis.catalogue import catalogue_for, dependencies  # noqa: E402
-from grader.diagnosis.report import DIRECT_KINDS, run_task  # noqa: E402
+from grader.diagnosis.report import DIRECT_KINDS  # noqa: E402
 
 SUBMISSIONS = ROOT / "submissions"
 
@@ -126,7 +127,7 @@ def trial_errors(assignment, check, task, state, module) -> Iterator[tuple[float
     """(relative error, within float32 rounding of the scale) per input and returned array."""
     expected = _expected(assignment, check, state)
     scale = _leaves(scales(expected))
-    for want, call in zip(expected, run_task(task, module).calls, strict=True):
+    for want, call in zip(expected, simulate(task, module).calls, strict=True):
         got = call.value
         if check.kind == "gradient" and len(check.wrt) == 1:
             got = [got]

@@ -9,18 +9,34 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
 from grader.checks import Check, build_check
+from grader.checks.fields import reject_unknown
 from grader.errors import AssignmentError, AssignmentNotFound
 from grader.forbidden_imports import validate as validate_forbidden
-from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.run_limits import DEFAULT_LIMITS, Limits
 
 SPEC_FILE = "assignment.toml"
+#: the top-level keys of an assignment.toml
+SPEC_KEYS = (
+    "title",
+    "version",
+    "description",
+    "dims",
+    "functions",
+    "checks",
+    "limits",
+    "forbidden_imports",
+    "reference",
+    "starter",
+)
 
 
 @dataclass(frozen=True)
@@ -59,18 +75,22 @@ class LoadedAssignment:
         return _import(self.reference_file, f"grader_reference_{self.slug.replace('-', '_')}")
 
     def verify_reference(self) -> None:
-        """Every function the checks call in the reference exists (raises AssignmentError)."""
-        missing = sorted(
-            {
-                name
-                for c in self.checks
-                for name in (*c.student_functions(), *c.reference_functions())
-                if not callable(getattr(self.reference, name, None))
-            }
-        )
+        """Every function the checks call in the reference exists (raises AssignmentError
+        naming the check and the field that names a missing one)."""
+        missing = [
+            (check, key, name)
+            for check in self.checks
+            for key, name in check.named_functions()
+            if not callable(getattr(self.reference, name, None))
+        ]
         if missing:
             raise AssignmentError(
-                f"{self.reference_file}: missing functions {', '.join(missing)}", field="reference"
+                "; ".join(
+                    f"{check.source} ({check.name}): {key} names {name!r}, which "
+                    f"{self.reference_file.name} does not define"
+                    for check, key, name in missing
+                ),
+                field=missing[0][1],
             )
 
 
@@ -115,6 +135,7 @@ def load_assignment(folder: Path | str) -> LoadedAssignment:
         spec = tomllib.loads(source.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AssignmentError(f"{source}: not valid TOML: {exc}") from exc
+    reject_unknown(spec, SPEC_KEYS, str(source))
     title = _require(spec, "title", str, source)
     version = _require(spec, "version", int, source)
     dims = spec.get("dims", [{}])
@@ -124,6 +145,7 @@ def load_assignment(folder: Path | str) -> LoadedAssignment:
     for i, item in enumerate(spec.get("functions", [])):
         if not isinstance(item, dict) or "name" not in item:
             raise AssignmentError(f"{source}: functions[{i}] needs a name", field="functions")
+        reject_unknown(item, ("name", "signature", "doc"), f"{source}: functions[{i}]")
         functions.append(
             Function(
                 item["name"], item.get("signature", item["name"] + "(...)"), item.get("doc", "")
@@ -164,6 +186,34 @@ def load_assignment(folder: Path | str) -> LoadedAssignment:
         spec=spec,
         forbidden_imports=forbidden,
     )
+
+
+#: assignments kept loaded (with their imported reference) by ``load_cached``
+CACHED_ASSIGNMENTS = 16
+_loaded: OrderedDict[tuple[str, str], LoadedAssignment] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
+def load_cached(folder: Path | str, digest: str | None = None) -> LoadedAssignment:
+    """``load_assignment``, once per (folder, digest): grading a submission does not import
+    the reference again while the folder's files are unchanged. With ``digest`` (a version
+    already known), a cached load of that version is used without reading the folder. The
+    least recently used assignments are forgotten beyond ``CACHED_ASSIGNMENTS``."""
+    folder = Path(folder)
+    if digest is None:
+        digest = _digest(folder) if folder.is_dir() else ""
+    key = (str(folder.resolve()), digest)
+    with _loaded_lock:
+        found = _loaded.get(key)
+        if found is not None:
+            _loaded.move_to_end(key)
+            return found
+    assignment = load_assignment(folder)
+    with _loaded_lock:
+        _loaded[(key[0], assignment.digest)] = assignment
+        while len(_loaded) > CACHED_ASSIGNMENTS:
+            _loaded.popitem(last=False)
+    return assignment
 
 
 def default_root() -> Path:

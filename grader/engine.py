@@ -11,11 +11,13 @@ import numpy as np
 
 from grader.assignment_folder import LoadedAssignment
 from grader.checks import Context, read_outcome
-from grader.diagnosis import refine
+from grader.diagnosis import diagnose_check, refine
 from grader.errors import SubmissionRejected
 from grader.forbidden_imports import scan
 from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
+from grader.sandbox.inside import protocol
+from grader.sandbox.inside.protocol import Job, Task
 from grader.sandbox.pool import WarmPool
 from grader.sandbox.runner import SandboxProcess
 from grader.sandbox.student_env import missing_package, unavailable
@@ -47,28 +49,29 @@ def grade(
         sources=submission.cells,
     )
     rng = np.random.default_rng(seed)
-    plans, tasks = [], []
+    plans: list[tuple] = []
+    tasks: list[Task] = []
     for index, check in enumerate(assignment.checks):
         task, state = check.plan(np.random.default_rng(rng.integers(2**63)), ctx)
         task.update(id=f"check-{index}", seconds=float(check.seconds or limits.task_seconds))
         tasks.append(task)
         plans.append((check, task, state))
-    job = {
-        "module": submission.module,
-        "cell_seconds": limits.cell_seconds,
-        "cells": submission.cells,
-        "tasks": tasks,
-        "forbidden_imports": list(assignment.forbidden_imports),
-    }
+    job = Job(
+        module=submission.module,
+        cell_seconds=limits.cell_seconds,
+        cells=submission.cells,
+        tasks=tasks,
+        forbidden_imports=list(assignment.forbidden_imports),
+    )
     sandbox = (pool.take(limits) if pool else None) or SandboxProcess(backend, limits)
     raw = sandbox.run(job, limits)
     ctx.cells = raw.cells
     results = []
     for check, task, state in plans:
-        n_calls = len(task.get("calls") or task.get("loops") or [])
-        outcome = read_outcome(raw, task["id"], n_calls, limits)
+        outcome = read_outcome(raw, task["id"], len(protocol.items(task)), limits)
         try:
-            results.append(check.evaluate(state, outcome, ctx))
+            judged = check.evaluate(state, outcome, ctx)
+            results.append(diagnose_check(judged, ctx))  # the mistake, named where it shows
         except Exception:
             log.exception("check %s of %s failed to evaluate", check.name, assignment.slug)
             results.append(

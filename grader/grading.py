@@ -142,7 +142,7 @@ def _grade(
 
     run = Run(version=0, digest="", status=SubmissionStatus.ERROR, error=None)
     try:
-        assignment = assignment_folder.load_assignment(Path(folder))
+        assignment = assignment_folder.load_cached(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
         data = store.get(blob)
         try:

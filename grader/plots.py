@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from grader.checks.steps import shaped
 from grader.reference_curves import as_params, reference_curve
+from grader.sandbox.inside import training
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,7 @@ def render_plots(assignment, result) -> dict[str, bytes]:
 def _like(params: list[np.ndarray] | None, shapes: list) -> list[np.ndarray] | None:
     """``params`` if its shapes are ``shapes`` (nothing else is drawn), else None: the
     reference's work stays the size of its own, whatever came back."""
-    if params is None or [list(p.shape) for p in params] != [list(s) for s in shapes]:
-        return None
-    return params
+    return params if params is not None and shaped(params, shapes) else None
 
 
 def _student_run(
@@ -85,7 +85,7 @@ def _student_run(
 ) -> tuple[list[np.ndarray] | None, list[list[np.ndarray]]]:
     """(final parameters, trajectory of snapshots) from what the sandbox returned; what has
     not the expected ``shapes`` is left out."""
-    if check.driver == "momentum" and isinstance(value, list) and len(value) == 2:
+    if check.driver.loop and isinstance(value, list) and len(value) == 2:
         final = _like(as_params(value[0]), shapes)
         if final is None or not isinstance(value[1], list):
             return final, []
@@ -169,12 +169,12 @@ def _check_plots(
 
 
 def _with_curve(check, runs: list, curve: list) -> list[tuple[Any, list, list[int]]]:
-    """(final, snapshots, their steps) per run. A momentum loop's snapshots are every
-    ``iterations // 30`` steps; a ``train()`` has snapshots only for the first seed, from
-    the shorter trainings of ``curve_epochs``, ending with its final parameters."""
-    if check.driver == "momentum":
+    """(final, snapshots, their steps) per run. A loop's snapshots are every
+    ``training.snapshot_every`` steps; a ``train()`` has snapshots only for the first seed,
+    from the shorter trainings of ``curve_epochs``, ending with its final parameters."""
+    if check.driver.loop:
         iterations = int(check.spec["iterations"])
-        every = max(1, iterations // 30)
+        every = training.snapshot_every(iterations)
         return [
             (final, snaps, [min(k * every, iterations) for k in range(len(snaps))])
             for final, snaps in runs
@@ -240,9 +240,9 @@ def _loss_plot(check, seeds, data, runs, loss, references) -> bytes:
                 label=f"reference, seed {seed}",
                 zorder=3,
             )
-    ax.set_xlabel("iteration" if check.driver == "momentum" else "epoch")
+    ax.set_xlabel(check.driver.step_name)
     ax.set_ylabel("training loss (reference formula)")
-    if check.driver != "momentum":
+    if not check.driver.loop:
         ax.set_xscale("symlog", linthresh=10)
     ax.set_title(f"{check.name}: your training (wide) and the reference's (dashed)")
     ax.legend(fontsize="small")

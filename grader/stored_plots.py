@@ -35,9 +35,6 @@ PlotRenderer = Callable[[str, str, Any], dict[str, bytes]]
 #: seconds a child process may take over one submission's plots before they are given up
 PLOT_SECONDS = 120.0
 
-_assignments: dict[str, Any] = {}
-_assignments_lock = threading.Lock()
-
 
 def drawable(result: Any) -> SimpleNamespace:
     """What the plots need of an engine result (plain data: it crosses to a child process)."""
@@ -61,13 +58,7 @@ def render_here(
 
     if reference_cache:
         reference_curves.use_directory(reference_cache)
-    with _assignments_lock:
-        assignment = _assignments.get(folder)
-    if assignment is None or assignment.digest != digest:
-        assignment = assignment_folder.load_assignment(Path(folder))
-        with _assignments_lock:
-            _assignments[folder] = assignment
-    return render_plots(assignment, result)
+    return render_plots(assignment_folder.load_cached(Path(folder), digest), result)
 
 
 def _yield_to_grading() -> None:

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment_folder import discover, load_assignment
+from grader import assignment_folder
+from grader.assignment_folder import CACHED_ASSIGNMENTS, discover, load_assignment, load_cached
+from grader.diagnosis import catalogue, catalogue_for
+from grader.diagnosis.catalogue import CACHED_CATALOGUES
+from grader.engine import grade_file
 from grader.errors import AssignmentError
 from tests.conftest import grade_json, run_grader
 
@@ -48,6 +52,20 @@ def half_square(x):
 
 def grad_half_square(x):
     return x
+"""
+
+#: a convergence check of ``double`` (its shapes never match: only loading is tested)
+TRAINING = """
+[[checks]]
+kind = "convergence"
+name = "trains"
+driver = "call"
+function = "double"
+param_shapes = [[1]]
+dataset = { name = "xor" }
+seeds = [0]
+judge = "double"
+points = 1
 """
 
 
@@ -98,6 +116,14 @@ def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:
         (lambda s: s + "\n[limits]\nmemory_gb = 3\n", "memory_gb"),
         (lambda s: s.replace('name = "gradient"', 'name = "double"'), "name"),
         (lambda s: s.replace("[[checks]]", "[[checks]\n", 1), None),
+        (lambda s: s.replace('shape = ["n", "m"] }]\n\n', 'shape = ["n", "q"] }]\n\n'), "shape"),
+        (lambda s: s.replace("points = 60", "points = 60\ntolerence = 1e-6"), "tolerence"),
+        (lambda s: s.replace('gen = "normal"', 'gen = "normal", scael = 2', 1), "scael"),
+        (
+            lambda s: s.replace("version = 1", "version = 1\nforbiden_imports = []"),
+            "forbiden_imports",
+        ),
+        (lambda s: s + TRAINING.replace('"xor"', '"spirals"'), "dataset"),
     ],
 )
 def test_malformed_spec_names_file_and_field(tmp_path: Path, change, field: str | None) -> None:
@@ -110,11 +136,41 @@ def test_malformed_spec_names_file_and_field(tmp_path: Path, change, field: str 
         assert field in info.value.message or field == "name"
 
 
-def test_missing_reference_function_is_reported(tmp_path: Path) -> None:
+def test_malformed_spec_says_what_was_meant(tmp_path: Path) -> None:
+    folder = make_assignment(
+        tmp_path, spec=SPEC.replace("points = 60", "points = 60\ntolerence = 1")
+    )
+    with pytest.raises(
+        AssignmentError,
+        match=r"checks\[0\]: unknown key 'tolerence' \(did you mean 'tolerance'\?\)",
+    ):
+        load_assignment(folder)
+    spec = SPEC.replace('shape = ["n", "m"] }]\n\n', 'shape = ["n", "q"] }]\n\n')
+    folder = make_assignment(tmp_path / "dims", spec=spec)
+    with pytest.raises(AssignmentError, match=r"checks\[0\]: argument 'x': unknown dimension 'q'"):
+        load_assignment(folder)
+    folder = make_assignment(tmp_path / "data", spec=SPEC + TRAINING.replace('"xor"', '"spirals"'))
+    with pytest.raises(AssignmentError, match=r"checks\[2\]: unknown dataset 'spirals'"):
+        load_assignment(folder)
+    proc = run_grader("validate", str(folder))  # a usage error, not "internal error"
+    assert proc.returncode == 2 and "unknown dataset 'spirals'" in proc.stderr, proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_reference_function_is_reported_against_its_field(tmp_path: Path) -> None:
     folder = make_assignment(tmp_path, reference="def double(x):\n    return 2 * x\n")
+    with pytest.raises(AssignmentError) as info:
+        load_assignment(folder).verify_reference()
+    assert info.value.field == "function"
+    assert info.value.message == (
+        f"{folder / 'assignment.toml'}: checks[1] (gradient): function names "
+        "'grad_half_square', which reference.py does not define; "
+        f"{folder / 'assignment.toml'}: checks[1] (gradient): cost names 'half_square', "
+        "which reference.py does not define"
+    )
     proc = run_grader("validate", str(folder))
     assert proc.returncode == 2
-    assert "missing functions grad_half_square, half_square" in proc.stderr
+    assert "cost names 'half_square', which reference.py does not define" in proc.stderr
     assert "Traceback" not in proc.stderr and "Usage:" not in proc.stderr
 
 
@@ -136,3 +192,94 @@ def test_unknown_assignment_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert "no assignment 'no-such-assignment'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_an_assignment_is_loaded_once_per_version(tmp_path: Path) -> None:
+    folder = make_assignment(tmp_path)
+    first = load_cached(folder)
+    assert load_cached(folder) is first and load_cached(folder, first.digest) is first
+    (folder / "reference.py").write_text(REFERENCE + "\n# changed\n")
+    again = load_cached(folder)
+    assert again is not first and again.digest != first.digest
+
+
+def test_loaded_assignments_and_catalogues_stay_bounded(tmp_path: Path) -> None:
+    """Every reload imports a new reference module: the caches keep only the recent ones."""
+    for i in range(CACHED_ASSIGNMENTS + 4):
+        folder = make_assignment(tmp_path / str(i), reference=REFERENCE + f"\nVERSION = {i}\n")
+        catalogue_for(load_cached(folder).reference)
+        catalogue_for(load_assignment(folder).reference)
+    assert len(assignment_folder._loaded) == CACHED_ASSIGNMENTS
+    assert len(catalogue._CACHE) == CACHED_CATALOGUES
+
+
+#: a momentum loop over step functions the assignment names itself
+OWN_STEPS_SPEC = """
+title = "Own step functions"
+version = 1
+
+[[checks]]
+kind = "convergence"
+driver = "momentum"
+name = "trains"
+velocity_function = "velocity_step"
+params_function = "apply_step"
+dataset = { name = "xor" }
+init = "init"
+iterations = 40
+learning_rate = 0.1
+momentum = 0.5
+seeds = [0]
+judge = "accuracy"
+gradient = "gradient"
+min_accuracy = 0.0  # a linear model: what counts here is the procedure
+points = 10
+"""
+
+OWN_STEPS_REFERENCE = """
+import numpy as np
+
+def init(seed):
+    return [np.zeros((2, 1)), np.zeros((1, 1))]
+
+def gradient(X, T, W, b):
+    E = X @ W + b - T
+    return [X.T @ E, E.sum(axis=0, keepdims=True)]
+
+def velocity_step(X, T, P, V, momentum, learning_rate):
+    return [momentum * v - learning_rate * g for v, g in zip(V, gradient(X, T, *P))]
+
+def apply_step(P, V):
+    return [p + v for p, v in zip(P, V)]
+
+def accuracy(params, X, T):
+    W, b = params
+    return float(np.mean(((X @ W + b) > 0.5) == (T > 0.5)))
+"""
+
+
+def test_a_momentum_loop_calls_the_step_functions_the_assignment_names(tmp_path: Path) -> None:
+    folder = make_assignment(tmp_path, spec=OWN_STEPS_SPEC, reference=OWN_STEPS_REFERENCE)
+    assignment = load_assignment(folder)
+    assignment.verify_reference()
+    (check,) = assignment.checks
+    assert check.student_functions() == ["velocity_step", "apply_step"]
+    result = grade_file(assignment, folder / "reference.py", seed=1)
+    assert result.score == 10, result.checks[0].message
+    assert "velocity_step / apply_step" in result.checks[0].message
+    renamed = tmp_path / "renamed.py"
+    renamed.write_text(OWN_STEPS_REFERENCE.replace("def velocity_step", "def update_velocity"))
+    result = grade_file(assignment, renamed, seed=1)
+    assert result.score == 0
+    assert "`velocity_step` is not defined in your submission" in result.checks[0].message
+    broken = make_assignment(
+        tmp_path / "broken",
+        spec=OWN_STEPS_SPEC,
+        reference=OWN_STEPS_REFERENCE.replace("def apply_step", "def update_params"),
+    )
+    with pytest.raises(AssignmentError, match="params_function names 'apply_step'") as info:
+        load_assignment(broken).verify_reference()
+    assert info.value.field == "params_function"
+    spec = OWN_STEPS_SPEC.replace('"apply_step"', '"apply step"')
+    with pytest.raises(AssignmentError, match="params_function must be a function name"):
+        load_assignment(make_assignment(tmp_path / "bad", spec=spec))

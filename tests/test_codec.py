@@ -13,8 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from grader.sandbox import codec
-from grader.sandbox.codec import DecodeError, Unsupported, decode, encode
+from grader.sandbox.inside import codec
+from grader.sandbox.inside.codec import DecodeError, Unsupported, decode, encode
 
 
 def b64(data: bytes) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import slots
-from grader.sandbox.limits import Limits
+from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
 REPO = Path(__file__).resolve().parents[1]

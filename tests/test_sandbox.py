@@ -25,9 +25,10 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SandboxUnavailable
-from grader.sandbox import codec, slots
+from grader.sandbox import slots
 from grader.sandbox.backends import CHILD_ENV
-from grader.sandbox.limits import Limits
+from grader.sandbox.inside import codec
+from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import run_job
 
 # one worker runs them all: some look for processes the others start (sleep 300 ...)
@@ -824,7 +825,7 @@ def test_results_cannot_blow_up_trusted_memory(backend):
         f"""
         import resource
         from grader.sandbox.backends import make_backend
-        from grader.sandbox.limits import Limits
+        from grader.sandbox.run_limits import Limits
         from grader.sandbox.runner import run_job
         job = {{"module": "__main__", "cell_seconds": 30, "tasks": [],
                "cells": [{{"name": "cell 1", "source": {FIND_FD + cell!r}}}]}}

@@ -13,7 +13,7 @@ from benchmarks.tolerances import correct_examples, mistake_figures, planned
 from grader.assignment_folder import find
 from grader.checks import Context
 from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
-from grader.diagnosis.report import run_task
+from grader.checks.drivers import simulate
 from grader.engine import grade_file
 from tests.conftest import SUBMISSIONS
 
@@ -35,7 +35,7 @@ def test_correct_examples_in_float32_and_float64_score_full_marks_on_50_seeds(sl
         for seed in SEEDS:
             for check, task, state in planned(assignment, seed):
                 for name, module in examples.items():
-                    result = check.evaluate(state, run_task(task, module), ctx)
+                    result = check.evaluate(state, simulate(task, module), ctx).result
                     if result.score < check.points:
                         lost.append(f"{name}, seed {seed}: {check.name}: {result.message}")
     assert not lost, "\n".join(lost[:5])

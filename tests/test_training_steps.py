@@ -15,7 +15,6 @@ import pytest
 
 from grader.assignment_folder import find
 from grader.checks import steps
-from grader.diagnosis.report import _momentum
 
 XOR = find("xor-mlp")
 CIRCLES = find("circles-softmax")
@@ -171,18 +170,20 @@ def test_a_wrong_gradient_or_momentum_fails() -> None:
 def loop(seed=5, swap=True, module=None, iterations=60) -> tuple:
     X, T = CIRCLES_CHECK.run_data({"seed": seed, "order": None, "swap": swap})
     init = [np.asarray(p, dtype=float) for p in CIRCLES.reference.init_params(seed)]
-    from grader.sandbox import codec
+    from grader.sandbox.inside import training
 
-    task = {
-        "X": codec.encode(X),
-        "T": codec.encode(T),
-        "params": [codec.encode(p) for p in init],
-        "iterations": iterations,
-        "learning_rate": 0.02,
-        "momentum": 0.9,
-        "record": list(range(iterations)),
-    }
-    final, _, records = _momentum(module or CIRCLES.reference, task)
+    module = module or CIRCLES.reference
+    final, _, records = training.momentum(
+        module.update_velocity,
+        module.update_params,
+        X.copy(),
+        T.copy(),
+        [p.copy() for p in init],
+        iterations=iterations,
+        learning_rate=0.02,
+        momentum=0.9,
+        record=range(iterations),
+    )
     return X, T, init, records, final
 
 
@@ -197,6 +198,7 @@ def check_loop(X, T, init, records, final, iterations=60):
         iterations=iterations,
         learning_rate=0.02,
         momentum=0.9,
+        functions=("update_velocity", "update_params"),
     )
 
 

@@ -31,7 +31,7 @@ DEFAULT_UID = 60900  # outside the sandbox uid pool (61000 and up)
 
 
 #: imported while still root: after the drop, modules may sit in folders we cannot enter
-CORE_PACKAGES = ("grader.checks", "grader.diagnosis", "grader.sandbox")
+CORE_PACKAGES = ("grader.checks", "grader.diagnosis", "grader.sandbox", "grader.sandbox.inside")
 STDLIB = ("encodings.ascii", "encodings.latin_1", "encodings.idna", "selectors", "uuid")
 PLOTTING = ("matplotlib.backends.backend_agg", "matplotlib.figure", "matplotlib.colors")
 

@@ -7,10 +7,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from grader.checks.fields import reject_unknown
 from grader.checks.inputs import validate_arg
 from grader.errors import AssignmentError
 from grader.results import CheckResult
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
+from grader.sandbox.inside.protocol import Encoded, Error, Result, Task
+from grader.sandbox.records import RawRun
 from grader.sandbox.student_env import missing_package, unavailable
 
 
@@ -34,6 +37,30 @@ class Outcome:
 
 
 @dataclass
+class Trials:
+    """A failed check's inputs with what the student's function returned on them (the
+    sandbox's calls): the engine's diagnosis (grader.diagnosis) names the mistake from them."""
+
+    function: str
+    #: (input values, the call's outcome) per input the check used
+    pairs: list[tuple[list, Call]]
+    #: the names of the returned values (or of the gradients), when the check knows them
+    names: list[str] | None = None
+    #: what the function should have returned, where the reference has no such function
+    expected: list | None = None
+    #: the check's argument specs, for the diagnosis's in-place observations
+    args: list[dict] | None = None
+
+
+@dataclass
+class Judged:
+    """A check's verdict, and for a failed function or gradient check what to diagnose."""
+
+    result: CheckResult
+    trials: Trials | None = None
+
+
+@dataclass
 class Context:
     """What a check needs besides its own outcome."""
 
@@ -49,10 +76,14 @@ class Context:
 class Check:
     kind: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ("points",)
+    #: the other keys a check of this kind may have (a subclass adds its own)
+    optional: ClassVar[tuple[str, ...]] = ("kind", "function", "name", "dims", "args", "seconds")
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         self.spec = spec
         self.source = source
+        known = {key for cls in type(self).__mro__ for key in vars(cls).get("optional", ())}
+        reject_unknown(spec, {*known, *self.required}, source)
         for key in self.required:
             if key not in spec:
                 raise AssignmentError(f"{source}: check needs {key!r}", field=key)
@@ -67,24 +98,26 @@ class Check:
         if not isinstance(self.args, list):
             raise AssignmentError(f"{source}: args must be a list", field="args")
         for arg in self.args:
-            validate_arg(arg, source)
+            validate_arg(arg, source, self.dims)
             if "name" not in arg:
                 raise AssignmentError(f"{source}: every argument needs a name", field="name")
         self.seconds = spec.get("seconds")
 
     # -- subclasses implement these two ------------------------------------------------
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         """The task to run in the sandbox, and private state kept in the trusted process."""
         raise NotImplementedError
 
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         raise NotImplementedError
 
     def student_functions(self) -> list[str]:
         return [self.function] if self.function else []
 
-    def reference_functions(self) -> list[str]:
-        return self.student_functions()
+    def named_functions(self) -> list[tuple[str, str]]:
+        """(field, function name) of every function the reference must define for this
+        check: a missing one is reported against the field that names it."""
+        return [("function", self.function)] if self.function else []
 
     def result(
         self, passed: bool, message: str, *, fraction: float | None = None, **details
@@ -100,14 +133,14 @@ class Check:
         )
 
 
-def encode_args(values: list[Any]) -> list[dict]:
+def encode_args(values: list[Any]) -> list[Encoded]:
     return [codec.encode(v) for v in values]
 
 
-def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
+def read_outcome(raw: RawRun, task_id: str, n_calls: int, limits) -> Outcome:
     """Turn the untrusted records of one task into an Outcome, validating every value."""
     record = raw.tasks.get(task_id)
-    end = raw.ends.get(task_id, {})
+    end: dict = dict(raw.ends.get(task_id, {}))
     if record and isinstance(record.get("results"), list):
         calls = []
         for item in record["results"][:n_calls]:
@@ -152,7 +185,7 @@ def read_outcome(raw, task_id: str, n_calls: int, limits) -> Outcome:
     )
 
 
-def _read_call(item: Any) -> Call:
+def _read_call(item: Result | Any) -> Call:
     if not isinstance(item, dict):
         return Call(error={"type": "InvalidResult", "message": "unreadable result"})
     if "ok" in item:
@@ -188,7 +221,7 @@ def _read_mutated(value: Any) -> tuple[tuple[int, int], ...]:
     return tuple(dict.fromkeys(pairs))
 
 
-def _error_text(error: dict) -> str:
+def _error_text(error: Error) -> str:
     text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")
     if error.get("where"):
         text += f" (at {error['where']})"

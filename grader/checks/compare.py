@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox.codec import Unsupported
+from grader.sandbox.inside.codec import Unsupported
 
 DEFAULT_TOLERANCE = 1e-4
 FLOAT32_EPS = float(np.finfo(np.float32).eps)

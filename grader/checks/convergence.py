@@ -12,48 +12,36 @@ accurate its final parameters.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from grader import datasets
 from grader.checks import steps
-from grader.checks.base import Check, Context, Outcome, explain_error
+from grader.checks.base import Check, Context, Judged, Outcome, explain_error
+from grader.checks.drivers import Driver, MomentumDriver, build_driver, driver_keys
 from grader.errors import AssignmentError
-from grader.results import CheckResult
-from grader.sandbox import codec
-
-DRIVERS = ("call", "momentum")
-RECORD_ALL_VALUES = 2_000_000  # a momentum loop records every iteration up to this many values
-RECORD_SOME = 32  # else this many secret iterations
+from grader.sandbox.inside.protocol import Task
 
 
 class ConvergenceCheck(Check):
     kind = "convergence"
     required = ("points", "driver", "dataset", "seeds", "judge")
+    optional = (
+        "runs",
+        "shuffle",
+        "swap_classes",
+        "gradient",
+        "loss",
+        "min_accuracy",
+        "plot_output",
+        *sorted(driver_keys()),
+    )
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)
-        self.driver = spec["driver"]
-        if self.driver not in DRIVERS:
-            raise AssignmentError(
-                f"{source}: driver must be one of {', '.join(DRIVERS)}", field="driver"
-            )
-        if self.driver == "call" and not self.function:
-            raise AssignmentError(f"{source}: driver 'call' needs a function", field="function")
-        if self.driver == "call" and not _shape_list(spec.get("param_shapes")):
-            # the reference only ever runs on parameters of the shapes it expects
-            raise AssignmentError(
-                f"{source}: driver 'call' needs param_shapes, the shapes of what "
-                f"{self.function}() returns (a list of lists of integers)",
-                field="param_shapes",
-            )
-        if self.driver == "momentum":
-            for key in ("init", "iterations", "learning_rate", "momentum"):
-                if key not in spec:
-                    raise AssignmentError(f"{source}: driver 'momentum' needs {key!r}", field=key)
-            self.function = None
+        #: how the training runs (grader.checks.drivers)
+        self.driver: Driver = build_driver(spec, self.function, source)
         self.seeds = [int(s) for s in spec["seeds"]]
         if not self.seeds:
             raise AssignmentError(f"{source}: seeds must not be empty", field="seeds")
@@ -83,8 +71,8 @@ class ConvergenceCheck(Check):
         #: the epochs of the scored training (driver "call"); None when kwargs do not say
         number = isinstance(total, int | float) and not isinstance(total, bool)
         self.total_epochs = int(total) if number and total > 0 else None
-        self.curve_epochs = _curve_epochs(spec, self.driver, self.total_epochs, source)
-        if self.gradient and self.driver == "call":
+        self.curve_epochs = _curve_epochs(spec, self.driver.name, self.total_epochs, source)
+        if self.gradient and self.driver.name == "call":
             if self.total_epochs is None or self.total_epochs < 2:
                 raise AssignmentError(
                     f"{source}: checking the training steps (gradient) needs kwargs."
@@ -102,22 +90,25 @@ class ConvergenceCheck(Check):
         self.dataset = spec["dataset"]
         if not isinstance(self.dataset, dict):
             raise AssignmentError(f"{source}: dataset must be a table with a name", field="dataset")
+        try:
+            datasets.make(self.dataset, self.seeds[0])
+        except AssignmentError as exc:
+            raise AssignmentError(f"{source}: {exc.message}", field="dataset") from exc
 
     def student_functions(self) -> list[str]:
-        if self.driver == "momentum":
-            return ["update_velocity", "update_params"]
-        return [self.function]
+        return self.driver.student_functions()
 
     def expected_shapes(self, reference: Any, seed: int) -> list[list[int]]:
         """The shapes trained parameters must have before the reference touches them."""
-        if self.driver == "momentum":
-            init = getattr(reference, self.spec["init"])
-            return [list(np.shape(p)) for p in init(seed)]
+        if isinstance(self.driver, MomentumDriver):
+            return [list(np.shape(p)) for p in self.driver.initial(reference, seed)]
         return [list(s) for s in self.param_shapes]
 
-    def reference_functions(self) -> list[str]:
-        names = [self.judge] + ([self.spec["init"]] if self.driver == "momentum" else [])
-        return names + [n for n in (self.loss, self.gradient) if n]
+    def named_functions(self) -> list[tuple[str, str]]:
+        named = [
+            (key, self.spec[key]) for key in ("judge", "loss", "gradient") if self.spec.get(key)
+        ]
+        return [*self.driver.named_functions(), *named]
 
     def draw_runs(self, rng: np.random.Generator) -> list[dict]:
         """This grading run's trainings: which seed, sample order and class labels."""
@@ -143,94 +134,25 @@ class ConvergenceCheck(Check):
         X, Y = datasets.make(self.dataset, int(run["seed"]))
         return datasets.variant(X, Y, run.get("order"), bool(run.get("swap")))
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         runs = self.draw_runs(rng)
         data = [self.run_data(run) for run in runs]
         state: dict[str, Any] = {"runs": runs, "data": data, "shapes": self.param_shapes}
-        if self.driver == "momentum":
-            return self._plan_loops(rng, ctx, runs, data, state)
-        seed_arg = self.spec.get("seed_arg", "seed")
-        calls = []
-        for run, (X, Y) in zip(runs, data, strict=True):
-            kwargs = {k: codec.encode(v) for k, v in self.spec.get("kwargs", {}).items()}
-            kwargs[seed_arg] = codec.encode(run["seed"])
-            # numpy's and random's global generators are seeded before every call, so that
-            # a training that draws from them unseeded still repeats itself exactly
-            calls.append(
-                {
-                    "fn": self.function,
-                    "args": [codec.encode(X), codec.encode(Y)],
-                    "kwargs": kwargs,
-                    "reseed": int(rng.integers(2**31)),
-                }
-            )
-        # the loss curve of the plots: the first run trained again for fewer epochs
-        # (training is deterministic given its seed); never scored
-        scored = list(calls)
-        for epochs in self.curve_epochs:
-            calls.append(self._again(scored[0], epochs))
-        if self.gradient:
-            # the step checks: one run, secret, trained again for total - 1 epochs (its scored
-            # parameters must be one step further) and for k, k + 1 epochs (k secret,
-            # log-uniform below total - 1), and once more for 1 epoch (is it deterministic?)
-            total = int(self.total_epochs or 0)
-            which = int(rng.integers(len(runs)))
-            k = self._secret_epochs(rng, total)
-            state["steps"] = {"run": which, "first": len(calls), "k": k, "total": total}
-            for epochs in (1, 1, total - 1, k, k + 1):
-                calls.append(self._again(scored[which], epochs))
-        return {"driver": "call", "calls": calls}, state
+        return self.driver.plan(self, rng, ctx, state), state
 
-    def _secret_epochs(self, rng: np.random.Generator, total: int) -> int:
-        """k for the step between k and k + 1 epochs: log-uniform in [1, total - 2] (cheap on
-        average, anywhere along the way), never next to a curve's epochs (never scored)."""
-        curve = set(self.curve_epochs)
-        for _ in range(100):
-            k = min(int(math.exp(rng.uniform(0, math.log(total - 1)))), total - 2)
-            if k not in curve and k + 1 not in curve:
-                return k
-        return total - 2
-
-    def _again(self, call: dict, epochs: int) -> dict:
-        return {**call, "kwargs": {**call["kwargs"], self.epochs_arg: codec.encode(epochs)}}
-
-    def _plan_loops(self, rng, ctx, runs, data, state) -> tuple[dict, Any]:
-        init = getattr(ctx.reference, self.spec["init"])
-        iterations = int(self.spec["iterations"])
-        loops, starts = [], []
-        for run, (X, T) in zip(runs, data, strict=True):
-            params = [np.asarray(p, dtype=float) for p in init(run["seed"])]
-            starts.append(params)
-            loop = {
-                "X": codec.encode(X),
-                "T": codec.encode(T),
-                "params": [codec.encode(p) for p in params],
-                "iterations": iterations,
-                "learning_rate": float(self.spec["learning_rate"]),
-                "momentum": float(self.spec["momentum"]),
-            }
-            if self.gradient:
-                size = sum(p.size for p in params)
-                if iterations * size * 4 <= RECORD_ALL_VALUES:
-                    loop["record"] = list(range(iterations))
-                else:  # a secret few, always with the first and the last
-                    some = rng.choice(iterations, size=min(RECORD_SOME, iterations), replace=False)
-                    loop["record"] = sorted({0, iterations - 1, *some.tolist()})
-            loops.append(loop)
-        state.update(shapes=[list(p.shape) for p in starts[0]], starts=starts)
-        return {"driver": "momentum", "loops": loops}, state
-
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         if outcome.failure:
-            return self.result(False, outcome.failure)
+            return Judged(self.result(False, outcome.failure))
         if ctx.forbidden:
-            return self.result(
-                False,
-                f"{ctx.forbidden[0]}: this check counts only what your own code trains",
-                fraction=0.0,
+            return Judged(
+                self.result(
+                    False,
+                    f"{ctx.forbidden[0]}: this check counts only what your own code trains",
+                    fraction=0.0,
+                )
             )
         judge = getattr(ctx.reference, self.judge)
-        what = self.function or "update_velocity / update_params"
+        what = self.driver.what
         runs, problems, records = [], [], []
         shapes = state["shapes"]
         scored = outcome.calls[: len(state["runs"])]
@@ -242,12 +164,12 @@ class ConvergenceCheck(Check):
                 problems.append(explain_error(self.function or "training", call.error, ctx))
                 continue
             params, trajectory = call.value, None
-            if self.driver == "momentum" and isinstance(params, list) and len(params) == 3:
+            if self.driver.loop and isinstance(params, list) and len(params) == 3:
                 params, trajectory, records[-1] = params
             try:
                 if not steps.arrays(params):
                     raise TypeError("expected a list of parameter arrays")
-                if not _shaped(params, shapes):
+                if not steps.shaped(params, shapes):
                     problems.append(
                         f"training returned parameters of shapes {_shapes(params)}, "
                         f"expected {_shapes(shapes)}" + _growth_hint(params, shapes, len(X))
@@ -259,7 +181,7 @@ class ConvergenceCheck(Check):
                     run["losses"] = [
                         float(loss(p, X, Y))
                         for p in trajectory
-                        if steps.arrays(p) and _shaped(p, shapes)
+                        if steps.arrays(p) and steps.shaped(p, shapes)
                     ]
             except Exception as exc:  # noqa: BLE001 - the student's parameters may be anything
                 problems.append(
@@ -296,32 +218,21 @@ class ConvergenceCheck(Check):
             for epochs, call in zip(self.curve_epochs, curve_calls, strict=True)
             if not call.error
         ]
-        loop = self.driver == "momentum"
+        loop = self.driver.loop
         trained = [  # without a loop's recorded iterations: they are checked, not kept
             None if c.error else c.value[:2] if loop and isinstance(c.value, list) else c.value
             for c in scored
         ]
-        return self.result(
-            passed,
-            message,
-            fraction=fraction,
-            runs=runs,
-            trained=trained,  # for grader.plots
-            curve=curve,
+        return Judged(
+            self.result(
+                passed,
+                message,
+                fraction=fraction,
+                runs=runs,
+                trained=trained,  # for grader.plots
+                curve=curve,
+            )
         )
-
-
-def _shaped(params: list[np.ndarray], shapes: list) -> bool:
-    """The reference only ever runs on parameters of exactly the shapes it expects."""
-    return [list(p.shape) for p in params] == [list(s) for s in shapes]
-
-
-def _shape_list(value: Any) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(shape, list)
-        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
-        for shape in value
-    )
 
 
 def _curve_epochs(spec: dict, driver: str, total: int | None, source: str) -> list[int]:

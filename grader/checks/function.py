@@ -7,17 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Check, Context, Outcome, encode_args, explain_error
+from grader.checks.base import Check, Context, Judged, Outcome, Trials, encode_args, explain_error
 from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
 from grader.checks.inputs import draw, signature
-from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
-from grader.results import CheckResult
+from grader.sandbox.inside.protocol import Task
 
 
 class FunctionCheck(Check):
     kind = "function"
     required = ("points", "function", "args")
+    optional = ("trials", "tolerance", "rtol", "atol", "returns")
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)
@@ -36,7 +36,7 @@ class FunctionCheck(Check):
             trials.append((dims, [draw(arg, dims, rng) for arg in self.args]))
         return trials
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         trials = self.draw_inputs(rng)
         reference = getattr(ctx.reference, self.function)
         state = [(values, reference(*copy.deepcopy(values))) for _, values in trials]
@@ -46,9 +46,9 @@ class FunctionCheck(Check):
         }
         return task, state
 
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         if outcome.failure:
-            return self.result(False, outcome.failure)
+            return Judged(self.result(False, outcome.failure))
         names = [a["name"] for a in self.args]
         scale = scales([expected for _, expected in state])
         failures = []
@@ -84,18 +84,20 @@ class FunctionCheck(Check):
                     }
                 )
         if not failures:
-            return self.result(True, f"correct on {len(state)} random inputs")
+            return Judged(self.result(True, f"correct on {len(state)} random inputs"))
         first = failures[0]
         if first.get("error", {}).get("type") in ("MissingFunction", "NotCallable"):
-            return self.result(False, first["message"], failures=failures)
+            return Judged(self.result(False, first["message"], failures=failures))
         if "error" in first:
             message = f"{first['message']} (called as {first['call']})"
         else:
             message = f"{first['call']}: {first['message']}"
         message += f" [failed on {len(failures)} of {len(state)} inputs]"
-        result = self.result(False, message, failures=failures)
-        trials = [(values, call) for (values, _), call in zip(state, outcome.calls, strict=True)]
-        return diagnose_check(self, result, trials, ctx, names=self.returns)
+        pairs = [(values, call) for (values, _), call in zip(state, outcome.calls, strict=True)]
+        return Judged(
+            self.result(False, message, failures=failures),
+            Trials(self.function, pairs, names=self.returns, args=self.args),
+        )
 
 
 def tolerance_field(spec: dict, key: str, source: str, default: Any = None) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Context, Outcome, encode_args, explain_error
+from grader.checks.base import Context, Judged, Outcome, Trials, encode_args, explain_error
 from grader.checks.compare import (
     digits_to_tell,
     excerpt,
@@ -17,9 +17,8 @@ from grader.checks.compare import (
 )
 from grader.checks.function import FunctionCheck
 from grader.checks.inputs import signature
-from grader.diagnosis import diagnose_check
 from grader.errors import AssignmentError
-from grader.results import CheckResult
+from grader.sandbox.inside.protocol import Task
 
 # Rounding in the cost itself (a few ulps per operation) divided by 2*eps is the
 # noise of a central difference; entries closer than this many times
@@ -51,6 +50,7 @@ def numerical_gradient(
 class GradientCheck(FunctionCheck):
     kind = "gradient"
     required = ("points", "function", "args", "cost", "wrt")
+    optional = ("eps",)
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         spec = {"trials": 1, **spec}
@@ -65,10 +65,10 @@ class GradientCheck(FunctionCheck):
                 )
         self.eps = float(spec.get("eps", 1e-6))
 
-    def reference_functions(self) -> list[str]:
-        return [self.cost]
+    def named_functions(self) -> list[tuple[str, str]]:
+        return [*super().named_functions(), ("cost", self.cost)]
 
-    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[dict, Any]:
+    def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         trials = [values for _, values in self.draw_inputs(rng)]
         task = {
             "driver": "call",
@@ -76,9 +76,9 @@ class GradientCheck(FunctionCheck):
         }
         return task, trials
 
-    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> CheckResult:
+    def evaluate(self, state: Any, outcome: Outcome, ctx: Context) -> Judged:
         if outcome.failure:
-            return self.result(False, outcome.failure)
+            return Judged(self.result(False, outcome.failure))
         names = [a["name"] for a in self.args]
         cost = getattr(ctx.reference, self.cost)
         rows, fails = [], 0
@@ -93,13 +93,15 @@ class GradientCheck(FunctionCheck):
                 message = explain_error(self.function, call.error, ctx)
                 if call.error.get("type") not in ("MissingFunction", "NotCallable"):
                     message += f" (called as {call_text})"
-                return self.result(False, message)
+                return Judged(self.result(False, message))
             got = call.value if len(self.wrt) > 1 else [call.value]
             if not isinstance(got, list) or len(got) != len(self.wrt):
-                return self.result(
-                    False,
-                    f"{call_text}: expected {len(self.wrt)} gradients "
-                    f"({', '.join(self.wrt)}), got {_count(call.value)}",
+                return Judged(
+                    self.result(
+                        False,
+                        f"{call_text}: expected {len(self.wrt)} gradients "
+                        f"({', '.join(self.wrt)}), got {_count(call.value)}",
+                    )
                 )
             for i, (name, grad) in enumerate(zip(self.wrt, got, strict=True)):
                 numeric, noise = per[i]
@@ -124,15 +126,17 @@ class GradientCheck(FunctionCheck):
         )
         k = len(self.wrt)
         numeric = [[r["numeric"] for r in rows[i * k : (i + 1) * k]] for i in range(len(state))]
-        return diagnose_check(
-            self,
+        return Judged(
             result,
-            list(zip(state, outcome.calls, strict=True)),
-            ctx,
-            names=self.wrt,
-            expected=None
-            if callable(getattr(ctx.reference, self.function, None))
-            else [n if k > 1 else n[0] for n in numeric],
+            Trials(
+                self.function,
+                list(zip(state, outcome.calls, strict=True)),
+                names=self.wrt,
+                expected=None
+                if callable(getattr(ctx.reference, self.function, None))
+                else [n if k > 1 else n[0] for n in numeric],
+                args=self.args,
+            ),
         )
 
 

@@ -6,12 +6,24 @@ from typing import Any
 
 import numpy as np
 
+from grader.checks.fields import reject_unknown
 from grader.errors import AssignmentError
 
 GENERATORS = ("normal", "uniform", "onehot", "softmax", "constant", "list")
+#: the keys an argument's table may have besides ``name`` and ``gen``, per generator
+ARG_KEYS = {
+    "normal": ("shape", "mean", "scale"),
+    "uniform": ("shape", "low", "high"),
+    "onehot": ("shape",),
+    "softmax": ("shape",),
+    "constant": ("value",),
+    "list": ("items",),
+}
 
 
-def validate_arg(spec: Any, where: str) -> None:
+def validate_arg(spec: Any, where: str, dims: list[dict]) -> None:
+    """An argument's table: a known generator, known keys, and a shape whose names are
+    dimensions of every ``dims`` table the check draws from."""
     if not isinstance(spec, dict):
         raise AssignmentError(f"{where}: each argument must be a table", field="args")
     gen = spec.get("gen")
@@ -21,14 +33,29 @@ def validate_arg(spec: Any, where: str) -> None:
             f"(one of {', '.join(GENERATORS)})",
             field="gen",
         )
+    what = f"{where}: argument {spec.get('name')!r}" if "name" in spec else where
+    reject_unknown(spec, ("name", "gen", *ARG_KEYS[gen]), what)
     if gen == "list":
         for item in spec.get("items", []):
-            validate_arg(item, where)
+            validate_arg(item, where, dims)
     elif gen == "constant":
         if "value" not in spec:
             raise AssignmentError(f"{where}: constant argument needs a value", field="value")
     elif not isinstance(spec.get("shape", []), list):
         raise AssignmentError(f"{where}: shape must be a list", field="shape")
+    else:
+        for d in spec.get("shape", []):
+            missing = [
+                i for i, table in enumerate(dims) if not isinstance(d, int) and d not in table
+            ]
+            if missing:
+                known = sorted({name for table in dims for name in table})
+                raise AssignmentError(
+                    f"{what}: unknown dimension {d!r} in its shape (dims"
+                    + (f"[{missing[0]}]" if len(dims) > 1 else "")
+                    + f" has {', '.join(map(repr, known)) or 'none'})",
+                    field="shape",
+                )
 
 
 def _shape(spec: dict, dims: dict) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checks.convergence import ConvergenceCheck
+from grader.checks.drivers import MomentumDriver
 
 
 def variants(check: ConvergenceCheck, seed: int, orders: int) -> list[dict]:
@@ -31,15 +32,8 @@ def variants(check: ConvergenceCheck, seed: int, orders: int) -> list[dict]:
 def accuracy(check: ConvergenceCheck, reference, module, run: dict, budget: float = 1.0) -> float:
     """The accuracy reached in ``run``, trained for ``budget`` times the check's length."""
     X, Y = check.run_data(run)
-    if check.driver == "momentum":
-        init = getattr(reference, check.spec["init"])
-        params = [np.asarray(p, dtype=float) for p in init(run["seed"])]
-        velocities = [np.zeros_like(p) for p in params]
-        for _ in range(int(budget * int(check.spec["iterations"]))):
-            velocities = module.update_velocity(
-                X, Y, params, velocities, check.spec["momentum"], check.spec["learning_rate"]
-            )
-            params = module.update_params(params, velocities)
+    if isinstance(check.driver, MomentumDriver):
+        params = check.driver.train(module, reference, X, Y, run["seed"], budget)[0]
     else:
         kwargs = {**check.spec.get("kwargs", {}), check.spec.get("seed_arg", "seed"): run["seed"]}
         kwargs[check.epochs_arg] = int(budget * int(check.total_epochs or 0))

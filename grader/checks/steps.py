@@ -130,9 +130,12 @@ def momentum_steps(
     iterations: int,
     learning_rate: float,
     momentum: float,
+    functions: tuple[str, str],
 ) -> str | None:
     """None when every recorded iteration is ``V' = mu V - lr grad(P)``, ``P' = P + V'``, the
-    first starts from ``init`` with zero velocities and the last ends at ``final``."""
+    first starts from ``init`` with zero velocities and the last ends at ``final``.
+    ``functions``: the student's step functions computing V' and P', for the feedback."""
+    velocity_function, params_function = functions
     shapes = [p.shape for p in init]
     size = sum(p.size for p in init)
     at, p_in, v_in, v_out, p_out = records
@@ -159,12 +162,12 @@ def momentum_steps(
         if not np.all(np.isfinite(v_out[r])) or not _matches(v_out[r], expected, slack):
             off = _norm(v_out[r] - expected) / max(_norm(expected), 1e-300)
             return (
-                f"at iteration {at[r] + 1}, update_velocity's result is {off:.0%} away from "
+                f"at iteration {at[r] + 1}, {velocity_function}'s result is {off:.0%} away from "
                 "momentum_term * V - learning_rate * (the cost's gradient)"
             )
         moved = p_out[r] - p_in[r]
         if not _matches(moved, v_out[r], eps * (_norm(p_in[r]) + _norm(p_out[r]))):
-            return f"at iteration {at[r] + 1}, update_params did not return P + V"
+            return f"at iteration {at[r] + 1}, {params_function} did not return P + V"
     return None
 
 
@@ -180,7 +183,7 @@ def training_problem(
     if not check.gradient:
         return None
     grad = getattr(ctx.reference, check.gradient)
-    if check.driver == "momentum":
+    if check.driver.loop:
         return _loop_problem(check, state, outcome, records, counted, grad)
     plan = state["steps"]
     run = state["runs"][plan["run"]]
@@ -245,6 +248,7 @@ def _loop_problem(
             iterations=int(check.spec["iterations"]),
             learning_rate=float(check.spec["learning_rate"]),
             momentum=float(check.spec["momentum"]),
+            functions=tuple(check.driver.student_functions()),
         )
         if why:
             return (
@@ -268,10 +272,15 @@ def floats(params: list[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(p, dtype=float) for p in params]
 
 
+def shaped(params: list[np.ndarray], shapes: list) -> bool:
+    """The parameters have exactly these shapes: the reference only ever runs on those."""
+    return [list(p.shape) for p in params] == [list(s) for s in shapes]
+
+
 def params_of(call: Call, shapes: Any) -> list[np.ndarray] | None:
     """The parameters a call returned, if they are arrays of the expected shapes."""
     if call.error or not arrays(call.value):
         return None
-    if shapes and [list(p.shape) for p in call.value] != [list(s) for s in shapes]:
+    if shapes and not shaped(call.value, shapes):
         return None
     return call.value

@@ -1,18 +1,23 @@
 """Name the backprop mistake: a catalogue of mutations, matching, and the validate report.
 
-``diagnose_check`` is what the function and gradient checks call at the point of
-failure; it never raises (a bug here must not cost a student their grade).
+``diagnose_check`` is what the engine calls on each judged check, with the trials a failed
+function or gradient check returned; it never raises (a bug here must not cost a student
+their grade).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from grader.diagnosis.catalogue import Catalogue, Mutation, catalogue_for, mutation
 from grader.diagnosis.locate import student_line
 from grader.diagnosis.matching import Diagnosis, diagnose, matches_text
 from grader.diagnosis.refine import refine
+from grader.results import CheckResult
+
+if TYPE_CHECKING:
+    from grader.checks.base import Judged
 
 log = logging.getLogger(__name__)
 
@@ -28,50 +33,45 @@ __all__ = [
 ]
 
 
-def diagnose_check(
-    check,
-    result,
-    trials: list[tuple[list, Any]],
-    ctx,
-    *,
-    names: list[str] | None = None,
-    expected: list | None = None,
-):
-    """Append the diagnosis of a failed check to its message and details; return the result.
-
-    ``trials``: (input values, a Call from the sandbox) for every input the check used.
-    """
-    if result.passed or ctx is None or getattr(ctx, "reference", None) is None:
+def diagnose_check(judged: Judged, ctx) -> CheckResult:
+    """The judged check's result, with the diagnosis of its trials (when it failed) appended
+    to its message and details."""
+    result, trials = judged.result, judged.trials
+    if result.passed or trials is None or getattr(ctx, "reference", None) is None:
         return result
+    function = trials.function
     try:
-        usable = [(values, call.value) for values, call in trials if not call.error]
-        mutated = [call.mutated for _, call in trials if not call.error]
+        usable = [(values, call.value) for values, call in trials.pairs if not call.error]
+        mutated = [call.mutated for _, call in trials.pairs if not call.error]
+        expected = trials.expected
         if expected is not None:
-            expected = [e for (_, call), e in zip(trials, expected, strict=True) if not call.error]
+            expected = [
+                e for (_, call), e in zip(trials.pairs, expected, strict=True) if not call.error
+            ]
         if not usable:
             return result
         catalogue = catalogue_for(ctx.reference)
         found = diagnose(
             catalogue,
-            check.function,
+            function,
             usable,
-            names=names,
+            names=trials.names,
             expected=expected,
-            args=getattr(check, "args", None),
+            args=trials.args,
             mutated=mutated,
         )
     except Exception:  # noqa: BLE001 - never let the diagnosis break grading
-        log.exception("diagnosing check %s failed", getattr(check, "name", "?"))
+        log.exception("diagnosing check %s failed", result.name)
         return result
     if found is None:
         return result
     entries = found.entries()
     for entry in entries:
-        if entry.get("function") == check.function:
+        if entry.get("function") == function:
             try:
                 line = student_line(
                     getattr(ctx, "sources", []),
-                    check.function,
+                    function,
                     entry.get("kind", ""),
                     entry.get("site", ""),
                     entry.get("place", ""),

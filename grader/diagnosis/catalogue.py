@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import types
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,7 +385,11 @@ def assignment_mutations(
     return found, errors
 
 
-_CACHE: dict[int, tuple[types.ModuleType, Catalogue]] = {}
+#: catalogues kept built, one per imported reference module, the least recently used
+#: forgotten beyond this many (a reloaded assignment brings a new module)
+CACHED_CATALOGUES = 16
+_CACHE: OrderedDict[int, tuple[types.ModuleType, Catalogue]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def catalogue_for(reference: types.ModuleType) -> Catalogue:
@@ -393,9 +399,11 @@ def catalogue_for(reference: types.ModuleType) -> Catalogue:
     assignment's own from the ``mutations.py`` beside the reference.
     """
     key = id(reference)
-    cached = _CACHE.get(key)
-    if cached and cached[0] is reference:
-        return cached[1]
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached and cached[0] is reference:
+            _CACHE.move_to_end(key)
+            return cached[1]
     mutations: list[Mutation] = []
     for function in own_functions(reference):
         mutations.extend(generic_mutations(reference, function))
@@ -410,5 +418,9 @@ def catalogue_for(reference: types.ModuleType) -> Catalogue:
         seen.add(m.id)
         unique.append(m)
     catalogue = Catalogue(reference=reference, mutations=unique, errors=errors)
-    _CACHE[key] = (reference, catalogue)
+    with _CACHE_LOCK:
+        _CACHE[key] = (reference, catalogue)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHED_CATALOGUES:
+            _CACHE.popitem(last=False)
     return catalogue

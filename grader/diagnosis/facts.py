@@ -10,7 +10,7 @@ import numpy as np
 
 from grader.diagnosis.catalogue import sample_count
 from grader.diagnosis.values import ATOL, RTOL, same
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
 
 
 def _label(names: list[str] | None, i: int) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from grader.diagnosis.catalogue import sample_count
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
 
 RTOL = 1e-5
 

@@ -2,7 +2,8 @@
 
 Every catalogue mutation of every graded function is applied to the reference
 (in a copy of its module, so callers see it) and graded *in the trusted process*:
-each check's task is run against the mutated reference instead of the sandbox,
+each check's task is run against the mutated reference instead of the sandbox (by its
+driver's in-process simulation, grader.checks.drivers),
 and judged by the check's own ``evaluate``. This is the instructors' own code,
 so no sandbox is needed. A mutation no check catches is a hole; a check that no
 mutation fails is listed as useless (it may still guard against other mistakes).
@@ -10,20 +11,17 @@ mutation fails is listed as useless (it may still guard against other mistakes).
 
 from __future__ import annotations
 
-import copy
-import random
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from grader.checks import Context
-from grader.checks.base import Call, Outcome
+from grader.checks.drivers import simulate
+from grader.diagnosis import diagnose_check
 from grader.diagnosis.catalogue import Mutation, catalogue_for, dependencies
 from grader.diagnosis.matching import same
-from grader.sandbox import codec
 
 DIRECT_KINDS = ("function", "gradient")
 
@@ -156,80 +154,6 @@ class QualityReport:
         return "\n".join(lines) + "\n"
 
 
-# -- running a check's task against a (mutated) reference, in this process -------------------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if getattr(value, "ndim", None) == 0:
-        return value.item()
-    return value
-
-
-def _call(fn, args: list, kwargs: dict) -> Call:
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        return Call(value=codec.decode(codec.encode(value)))
-    except Exception as exc:  # noqa: BLE001 - a mutated reference may well crash
-        return Call(error={"type": type(exc).__name__, "message": str(exc)[:500]})
-
-
-def _flat(values: list) -> np.ndarray:
-    return np.concatenate([np.array(v, dtype=float).ravel() for v in values])
-
-
-def _momentum(module, loop: dict) -> list:
-    """The sandbox's momentum loop (``harness._momentum_loop``), with the same records."""
-    X, T = codec.decode(loop["X"]), codec.decode(loop["T"])
-    params = [codec.decode(p) for p in loop["params"]]
-    velocities = [np.zeros_like(p) for p in params]
-    trajectory = [list(params)]
-    every = max(1, loop["iterations"] // loop.get("snapshots", 30))
-    record, rows = set(loop.get("record", ())), []
-    for i in range(loop["iterations"]):
-        row = [i, _flat(params), _flat(velocities)] if i in record else None
-        velocities = module.update_velocity(
-            X, T, params, velocities, loop["momentum"], loop["learning_rate"]
-        )
-        if row:
-            row.append(_flat(velocities))
-        params = module.update_params(params, velocities)
-        if row:
-            rows.append([*row, _flat(params)])
-        if (i + 1) % every == 0:
-            trajectory.append(list(params))
-    try:
-        records = [np.array([r[0] for r in rows])]
-        records += [np.stack([r[j] for r in rows]) for j in range(1, 5)] if rows else []
-    except ValueError:  # sizes that changed along the way
-        records = None
-    return [list(params), trajectory, records if rows else None]
-
-
-def run_task(task: dict, module) -> Outcome:
-    """What the sandbox would have returned for ``task`` had ``module`` been the submission."""
-    calls = []
-    if task["driver"] == "momentum":
-        for loop in task["loops"]:
-            calls.append(_call(lambda lp=loop: _momentum(module, lp), [], {}))
-        return Outcome(calls=calls)
-    for call in task["calls"]:
-        fn = getattr(module, call["fn"], None)
-        if not callable(fn):
-            calls.append(Call(error={"type": "MissingFunction", "message": call["fn"]}))
-            continue
-        args = [_plain(codec.decode(a)) for a in call.get("args", [])]
-        kwargs = {k: _plain(codec.decode(v)) for k, v in call.get("kwargs", {}).items()}
-        if "reseed" in call:
-            random.seed(call["reseed"])
-            np.random.seed(call["reseed"])
-        calls.append(_call(fn, args, kwargs))
-    return Outcome(calls=calls)
-
-
 def quality_report(
     assignment, *, seed: int = 0, reference_score: float | None = None
 ) -> QualityReport:
@@ -254,7 +178,7 @@ def quality_report(
             uses |= dependencies(reference, name) or {name}
         plans.append((check, task, state, uses))
     baseline = {
-        check.name: run_task(task, reference)
+        check.name: simulate(task, reference)
         for check, task, _, _ in plans
         if check.kind in DIRECT_KINDS
     }
@@ -268,7 +192,7 @@ def quality_report(
         changed = False
         for check, task, _, _ in affected:
             if check.kind in DIRECT_KINDS:
-                outcome = run_task(task, module)
+                outcome = simulate(task, module)
                 outcomes[check.name] = outcome
                 changed |= not all(
                     a.error is None and b.error is None and same(a.value, b.value)
@@ -280,11 +204,11 @@ def quality_report(
         result = MutantResult(mutation=mut, score=assignment.max_score)
         others: set[str] | None = None  # named with it by every check that names it
         for check, task, state, _ in affected:
-            outcome = outcomes.get(check.name) or run_task(task, module)
+            outcome = outcomes.get(check.name) or simulate(task, module)
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    graded_check = check.evaluate(state, outcome, ctx)
+                    graded_check = diagnose_check(check.evaluate(state, outcome, ctx), ctx)
             except Exception as exc:  # noqa: BLE001
                 report.errors.append(f"check {check.name} failed to evaluate {mut.id}: {exc}")
                 continue

@@ -40,8 +40,8 @@ def training_facts(check, result, reference) -> tuple[list[dict], list[str]]:
     final, snaps, steps = runs[0]
     if final is None or len(snaps) < 2:
         return [], []
-    where = check.function or "update_velocity / update_params"
-    named = check.driver == "call" and bool(check.function)
+    where = check.driver.what
+    named = not check.driver.loop and bool(check.function)
     unchanged = all(
         all(np.array_equal(a, b) for a, b in zip(s, snaps[0], strict=True)) for s in snaps[1:]
     )

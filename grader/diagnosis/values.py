@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import codec
+from grader.sandbox.inside import codec
 
 RTOL = 1e-5
 ATOL = 1e-8

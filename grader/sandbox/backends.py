@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grader.errors import SandboxUnavailable
 from grader.sandbox.access import sandbox_readable_env
-from grader.sandbox.limits import Limits
+from grader.sandbox.run_limits import Limits
 
 log = logging.getLogger(__name__)
 

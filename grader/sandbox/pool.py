@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 
-from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.run_limits import DEFAULT_LIMITS, Limits
 from grader.sandbox.runner import SandboxProcess
 
 log = logging.getLogger(__name__)

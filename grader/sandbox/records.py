@@ -1,4 +1,5 @@
-"""The records a sandbox run sends back, rebuilt as typed data within fixed bounds.
+"""The records a sandbox run sends back (``inside/protocol.py``), rebuilt as typed data
+within fixed bounds.
 
 Everything on the results channel may have been written by the student's code: a
 record for a task the job does not have is dropped before it is parsed, a line too
@@ -13,14 +14,17 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from grader.sandbox.inside import protocol
+from grader.sandbox.inside.protocol import CellReport, EndEvent, TaskEvent
+
 
 @dataclass
 class RawRun:
     """What came back from one run, not yet trusted (see grader.checks for the judging)."""
 
-    cells: list[dict] = field(default_factory=list)
-    tasks: dict[str, dict] = field(default_factory=dict)
-    ends: dict[str, dict] = field(default_factory=dict)
+    cells: list[CellReport] = field(default_factory=list)
+    tasks: dict[str, TaskEvent] = field(default_factory=dict)
+    ends: dict[str, EndEvent] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
@@ -43,14 +47,17 @@ MAX_CONTAINERS_PER_LINE = 100_000
 #: values one line may hold (commas): arrays travel as base64 text, so real records have a
 #: few per container, while ``[0.5,0.5,...]`` costs 16 times its size once parsed
 MAX_VALUES_PER_LINE = 500_000
-#: how the harness starts a task's records: lets a forged record be dropped unparsed
-_HEAD = re.compile(rb'\{"event":"(task|end)","id":"([^"\\]{1,100})"')
+#: how the harness starts a task's records (``protocol.line``): lets a forged record be
+#: dropped unparsed
+_HEAD = re.compile(
+    rb'\{"event":"(%s|%s)","id":"([^"\\]{1,100})"' % (protocol.TASK.encode(), protocol.END.encode())
+)
 
 
 def _wanted(raw: RawRun, event: str, ident: str) -> bool:
     """Only the first record of each kind for each of the job's own tasks is kept: memory
     stays within the results cap however many records are forged."""
-    kept = raw.tasks if event == "task" else raw.ends
+    kept = raw.tasks if event == protocol.TASK else raw.ends
     return raw.expected is not None and ident in raw.expected and ident not in kept
 
 
@@ -74,27 +81,27 @@ def record_line(raw: RawRun, line: bytes) -> None:
         return
     if not isinstance(record, dict):
         raw.malformed_lines += 1
-    elif event == "load" and not raw.cells and isinstance(record.get("cells"), list):
+    elif event == protocol.LOAD and not raw.cells and isinstance(record.get("cells"), list):
         raw.cells = _clean_cells(record["cells"], raw.cell_names)
-    elif event in ("task", "end") and not (
+    elif event in (protocol.TASK, protocol.END) and not (
         isinstance(record.get("id"), str) and _wanted(raw, event, record["id"])
     ):
         raw.malformed_lines += 1
-    elif event == "task":
-        raw.tasks[record["id"]] = record
-    elif event == "end":
+    elif event == protocol.TASK:
+        raw.tasks[record["id"]] = record  # its values are judged by grader.checks.base
+    elif event == protocol.END:
         raw.ends[record["id"]] = _clean_end(record)
-    elif event == "start":
+    elif event == protocol.START:
         raw.started = True
-    elif event == "ready":
+    elif event == protocol.READY:
         raw.ready = True
-    elif event == "done":
+    elif event == protocol.DONE:
         raw.finished = True
     else:
         raw.malformed_lines += 1
 
 
-def _clean_end(record: dict) -> dict:
+def _clean_end(record: dict) -> EndEvent:
     """A task's end as typed data: the student's code can write these records too."""
 
     def integer(value):
@@ -102,6 +109,7 @@ def _clean_end(record: dict) -> dict:
 
     seconds = record.get("seconds")
     return {
+        "event": protocol.END,
         "id": record["id"],
         "timeout": record.get("timeout") is True,
         "signal": integer(record.get("signal")),
@@ -112,7 +120,7 @@ def _clean_end(record: dict) -> dict:
     }
 
 
-def _clean_cells(cells: list, names: list[str]) -> list[dict]:
+def _clean_cells(cells: list, names: list[str]) -> list[CellReport]:
     """The cell report as plain, typed data: student code may have written it (forged), so
     it has at most one entry per cell of the job, named as the job names them."""
     clean = []
@@ -121,10 +129,10 @@ def _clean_cells(cells: list, names: list[str]) -> list[dict]:
             continue
         status = cell.get("status")
         seconds = cell.get("seconds")
-        entry = {
+        entry: CellReport = {
             "index": index,
             "name": names[index],
-            "status": status if status in ("ok", "error", "timeout") else "error",
+            "status": status if status in protocol.CELL_STATUSES else "error",
             "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
         }
         error = cell.get("error")

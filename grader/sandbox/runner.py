@@ -1,7 +1,7 @@
 """Start one sandbox run, feed it a job, collect raw results within the limits.
 
 The run talks back on a private pipe (its number given on the command line) in
-JSON lines; stdout and stderr are only kept, capped, to show the student what
+JSON lines (the records of ``inside/protocol.py``); stdout and stderr are only kept, capped, to show the student what
 their code printed. Whatever happens, every process of the run is gone when
 ``SandboxProcess.run`` (or ``run_job``) returns.
 """
@@ -24,13 +24,15 @@ from pathlib import Path
 
 from grader.errors import SandboxUnavailable
 from grader.sandbox import slots
-from grader.sandbox.limits import Limits
+from grader.sandbox.inside.protocol import Job
 from grader.sandbox.records import RawRun, record_line
+from grader.sandbox.run_limits import Limits
 
 log = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("harness.py", "codec.py", "notebook_env.py")
+#: what runs inside: copied into each run's folder, read-only there
+INSIDE = Path(__file__).resolve().parent / "inside"
+RUNTIME_FILES = ("harness.py", "protocol.py", "codec.py", "notebook_env.py", "training.py")
 
 
 #: CPU seconds a sandbox may spend before its job arrives (interpreter start and the
@@ -90,7 +92,7 @@ class _Capped:
 
 def _prepare(job_dir: str) -> None:
     for name in RUNTIME_FILES:
-        shutil.copyfile(HERE / name, os.path.join(job_dir, name))
+        shutil.copyfile(INSIDE / name, os.path.join(job_dir, name))
         os.chmod(os.path.join(job_dir, name), 0o644)
     os.chmod(job_dir, 0o755)
 
@@ -161,14 +163,14 @@ class SandboxProcess:
                 record_line(self.raw, line)
         return True
 
-    def run(self, job: dict, limits: Limits) -> RawRun:
+    def run(self, job: Job, limits: Limits) -> RawRun:
         """Send the job, collect the results within the limits, then end every process."""
         raw, start = self.raw, time.monotonic()
         try:
             raw.expected = frozenset(task["id"] for task in job["tasks"])
             raw.cell_names = [str(cell["name"]) for cell in job["cells"]]
-            job = dict(job, rlimits=_rlimits(limits), cwd=self.workdir or "/tmp")
-            job["rlimits"]["RLIMIT_NPROC"] = _nproc_budget(limits, self.uid)
+            rlimits = dict(_rlimits(limits), RLIMIT_NPROC=_nproc_budget(limits, self.uid))
+            job = {**job, "rlimits": rlimits, "cwd": self.workdir or "/tmp"}
             writer = threading.Thread(
                 target=_feed, args=(self.proc.stdin, json.dumps(job).encode()), daemon=True
             )
@@ -194,7 +196,7 @@ def _feed(stream, data: bytes) -> None:
         stream.close()
 
 
-def run_job(job: dict, limits: Limits, backend) -> RawRun:
+def run_job(job: Job, limits: Limits, backend) -> RawRun:
     """A cold run: start a sandbox for this job only."""
     return SandboxProcess(backend, limits).run(job, limits)
 

@@ -1,7 +1,8 @@
 """Runs inside the sandbox: executes the submission, then the requested calls.
 
 Everything here is untrusted once the student's code has run: the harness only
-reports raw outputs (see codec.py) on the results channel, never a verdict.
+reports raw outputs (see codec.py) on the results channel, never a verdict. The job it
+reads and the records it writes are those of protocol.py.
 Each task runs in a forked child so that one function that crashes, hangs or
 calls ``os._exit`` costs only its own check. Standard library and numpy only.
 """
@@ -16,7 +17,8 @@ import sys
 import time
 import traceback
 
-codec = np = notebook_env = None  # imported in main(), after the limits are in force
+# imported in main(), after the limits are in force
+codec = np = notebook_env = protocol = training = None
 RESULTS_FD = -1  # given on the command line
 _sources = {}
 MAX_WATCHED = 16  # arguments (and list items) watched for in-place changes
@@ -26,9 +28,8 @@ class CellTimeout(BaseException):
     """Raised by the alarm when a cell exceeds its budget (not an Exception on purpose)."""
 
 
-def _emit(record):
-    data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
-    view = memoryview(data)
+def _emit(event, **fields):
+    view = memoryview(protocol.line(event, **fields))
     while view:
         written = os.write(RESULTS_FD, view)
         view = view[written:]
@@ -175,55 +176,31 @@ def driver_call(ns, task):
     return results
 
 
-def _flat(values):
-    """A copy of a list of arrays as one float vector (the student may update in place),
-    or None when they are not arrays: the check of the parameters' shapes says so."""
-    try:
-        return np.concatenate([np.array(v, dtype=float).ravel() for v in values])
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _momentum_loop(ns, loop):
-    """The loop, recording the state around the iterations in ``record`` for the trusted
-    side to recompute: [iterations, P, V before, V, P after], or None."""
-    X, T = codec.decode(loop["X"]), codec.decode(loop["T"])
-    params = [codec.decode(p) for p in loop["params"]]
-    velocities = [np.zeros_like(p) for p in params]
-    trajectory = [list(params)]
-    every = max(1, loop["iterations"] // loop.get("snapshots", 30))
-    record, rows = set(loop.get("record", ())), []
-    update_velocity, update_params = ns["update_velocity"], ns["update_params"]
-    for i in range(loop["iterations"]):
-        row = [i, _flat(params), _flat(velocities)] if i in record else None
-        velocities = update_velocity(
-            X, T, params, velocities, loop["momentum"], loop["learning_rate"]
-        )
-        if row:
-            row.append(_flat(velocities))
-        params = update_params(params, velocities)
-        if row:
-            rows.append([*row, _flat(params)])
-        if (i + 1) % every == 0:
-            trajectory.append(list(params))
-    try:
-        records = [np.array([r[0] for r in rows])]
-        records += [np.stack([r[j] for r in rows]) for j in range(1, 5)] if rows else []
-    except Exception:  # noqa: BLE001 - not arrays, or sizes that changed along the way
-        records = None
-    return [list(params), trajectory, records if rows else None]
-
-
 def driver_momentum(ns, task):
-    """The tutorial's training loop, driven by the student's own update functions."""
-    for name in ("update_velocity", "update_params"):
+    """The tutorial's training loop (training.py), driven by the student's own update
+    functions, named by the task: ``functions`` {"velocity": ..., "params": ...}."""
+    functions = task["functions"]
+    for name in (functions["velocity"], functions["params"]):
         if not callable(ns.get(name)):
             error = {"error": {"type": "MissingFunction", "message": name, "where": None}}
             return [error for _ in task["loops"]]
+    update_velocity, update_params = ns[functions["velocity"]], ns[functions["params"]]
     results = []
     for loop in task["loops"]:
         try:
-            results.append({"ok": codec.encode(_momentum_loop(ns, loop))})
+            trained = training.momentum(
+                update_velocity,
+                update_params,
+                codec.decode(loop["X"]),
+                codec.decode(loop["T"]),
+                [codec.decode(p) for p in loop["params"]],
+                iterations=loop["iterations"],
+                learning_rate=loop["learning_rate"],
+                momentum=loop["momentum"],
+                record=loop.get("record", ()),
+                snapshots=loop.get("snapshots", training.SNAPSHOTS),
+            )
+            results.append({"ok": codec.encode(trained)})
         except BaseException as exc:  # noqa: BLE001
             results.append({"error": _describe(exc)})
     return results
@@ -239,9 +216,9 @@ def _run_tasks_in_child(ns, tasks, progress_fd):
         signal.setitimer(signal.ITIMER_REAL, task["seconds"])
         try:
             results = DRIVERS[task["driver"]](ns, task)
-            _emit({"event": "task", "id": task["id"], "results": results})
+            _emit(protocol.TASK, id=task["id"], results=results)
         except BaseException as exc:  # noqa: BLE001
-            _emit({"event": "task", "id": task["id"], "crash": _describe(exc)})
+            _emit(protocol.TASK, id=task["id"], crash=_describe(exc))
         signal.setitimer(signal.ITIMER_REAL, 0)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -250,16 +227,12 @@ def _run_tasks_in_child(ns, tasks, progress_fd):
 
 def _end(task, status, timed_out, start):
     _emit(
-        {
-            "event": "end",
-            "id": task["id"],
-            "timeout": timed_out
-            or os.WIFSIGNALED(status)
-            and os.WTERMSIG(status) == signal.SIGALRM,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "seconds": round(time.monotonic() - start, 4),
-        }
+        protocol.END,
+        id=task["id"],
+        timeout=timed_out or os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM,
+        signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        exit=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        seconds=round(time.monotonic() - start, 4),
     )
 
 
@@ -307,24 +280,10 @@ def run_tasks(ns, tasks):
         os.close(pidfd)
 
 
-class _Refused:
-    """What a forbidden module offers: anything, which refuses to be used. The rest of the
-    cell that imported it still runs, so only the code that uses it loses points."""
-
-    def __init__(self, module):
-        self._module = module
-
-    def _refuse(self, *args, **kwargs):
-        raise ImportError(f"`{self._module}` is not allowed in this assignment")
-
-    __call__ = _refuse
-
-    def __getattr__(self, name):
-        self._refuse()
-
-
 class _Blocker:
-    """A meta path finder and loader: forbidden modules import as a _Refused stand-in."""
+    """A meta path finder and loader: what a forbidden module offers is a stand-in that
+    refuses to be used (``notebook_env.Unavailable``). The rest of the cell that imported
+    it still runs, so only the code that uses it loses points."""
 
     def __init__(self, modules):
         self.modules = modules
@@ -341,7 +300,9 @@ class _Blocker:
 
     def create_module(self, spec):
         module = type(sys)(spec.name)
-        module.__getattr__ = lambda attr: _Refused(self.forbidden(spec.name))
+        module.__getattr__ = lambda attr: notebook_env.Unavailable(
+            self.forbidden(spec.name), forbidden=True
+        )
         return module
 
     def exec_module(self, module):
@@ -385,23 +346,26 @@ def apply_limits(limits):
 def main():
     """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
     later: a warm sandbox imports the usual modules first, then waits for it."""
-    global codec, np, notebook_env, RESULTS_FD
+    global codec, np, notebook_env, protocol, training, RESULTS_FD
     env_dir, RESULTS_FD = sys.argv[1], int(sys.argv[2])
     preload = [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else []
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
     os.closerange(3, RESULTS_FD)
     os.closerange(RESULTS_FD + 1, 1 << 16)
-    _emit({"event": "start"})
     sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), env_dir]
+    import protocol
+
+    _emit(protocol.START)
     import codec
     import notebook_env
     import numpy as np
+    import training
 
     _prime_matplotlib(env_dir)
     for name in preload:
         with contextlib.suppress(Exception):  # a missing optional module only costs speed
             __import__(name)
-    _emit({"event": "ready"})
+    _emit(protocol.READY)
     job = json.loads(sys.stdin.buffer.read())
     limits = dict(job["rlimits"])
     used = resource.getrusage(resource.RUSAGE_SELF)
@@ -411,9 +375,9 @@ def main():
     os.chdir(job["cwd"])
     block_imports(job.get("forbidden_imports", []))
     ns, report = run_cells(job["cells"], job["cell_seconds"], job["module"])
-    _emit({"event": "load", "cells": report})
+    _emit(protocol.LOAD, cells=report)
     run_tasks(ns, job["tasks"])
-    _emit({"event": "done"})
+    _emit(protocol.DONE)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

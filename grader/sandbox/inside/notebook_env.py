@@ -137,9 +137,18 @@ def install(ns):
 
 
 class Unavailable(types.ModuleType):
-    """Stands for a package the environment lacks: any use raises ModuleNotFoundError."""
+    """Stands for a module the code cannot use, so that the import itself goes on and only
+    the code that uses it fails: a package the environment lacks (ModuleNotFoundError), or
+    what a module the assignment forbids offers (``forbidden``: ImportError, see the
+    harness's ``block_imports``)."""
+
+    def __init__(self, name, forbidden=False):
+        super().__init__(name)
+        self._unavailable_forbidden = forbidden
 
     def _fail(self):
+        if self._unavailable_forbidden:
+            raise ImportError(f"`{self.__name__}` is not allowed in this assignment")
         raise ModuleNotFoundError(f"No module named '{self.__name__}'", name=self.__name__)
 
     def __getattr__(self, name):
