@@ -20,7 +20,7 @@ SERVICE = ("flask", "grader.api", "grader.web", "grader.app", "grader.db", "grad
 #: arrows left out of the cycle search, each with its reason. The catalogue builds the
 #: composed mistakes lazily, and the composed mistakes are made of catalogue entries:
 #: one loop inside the diagnosis package, left for the restructuring of the grading
-#: core under way (issue 9 parts 2-5), which also moves the checks -> diagnosis arrow
+#: core under way, which also moves the checks -> diagnosis arrow into the engine
 ALLOWED_IN_CYCLES = {("grader.diagnosis.catalogue", "grader.diagnosis.composed")}
 
 
