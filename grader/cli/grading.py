@@ -95,7 +95,7 @@ def validate_command(assignment: str, as_json: bool) -> None:
 
     Exits non-zero when the reference fails or a mistake no check catches exists.
     """
-    from grader.diagnosis.report import quality_report
+    from grader.diagnosis.quality import quality_report
 
     target = _load(assignment)
     result = grade_file(target, target.reference_file, seed=0)
