@@ -43,7 +43,7 @@ from grader.checks.compare import (  # noqa: E402
 from grader.checks.drivers import simulate  # noqa: E402
 from grader.checks.gradient import numerical_gradient  # noqa: E402
 from grader.diagnosis.catalogue import catalogue_for, dependencies  # noqa: E402
-from grader.diagnosis.report import DIRECT_KINDS  # noqa: E402
+from grader.diagnosis.quality import DIRECT_KINDS  # noqa: E402
 
 SUBMISSIONS = ROOT / "submissions"
 

@@ -10,7 +10,7 @@ import pytest
 
 from grader.assignment_folder import find, load_assignment
 from grader.diagnosis import catalogue_for
-from grader.diagnosis.report import quality_report
+from grader.diagnosis.quality import quality_report
 from grader.engine import grade_file
 from grader.plots import render_plots
 from tests.conftest import SUBMISSIONS, run_grader

@@ -90,7 +90,7 @@ def validate_command(assignment: str, as_json: bool, reference_only: bool) -> No
         if not as_json:
             click.echo(f"{target.slug}: the reference scores full marks")
         return
-    from grader.diagnosis.report import quality_report
+    from grader.diagnosis.quality import quality_report
 
     report = quality_report(
         target, seed=0, reference_score=result.score if result.status == "graded" else 0.0
