@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from grader.app import services
 from grader.errors import SubmissionRejected
+from grader.jobs import request_overdue_plots
 from grader.models import Submission
 from grader.service import (
     BadRequest,
@@ -22,7 +23,7 @@ from grader.service import (
     list_assignments,
     load_submission,
 )
-from grader.stored_plots import plot_caption, plots_pending, submission_plots
+from grader.stored_plots import plot_caption, plots_overdue, plots_pending, submission_plots
 from grader.web import bp
 from grader.web.forms import UploadForm
 
@@ -118,6 +119,9 @@ def submission(submission_id: str) -> str:
         run = sub.latest_run
         output = _output(run.log if run else None)
         plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
+        pending = plots_pending(sub)
+        if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
+            pending = request_overdue_plots(services()["queue"], overdue, sub.id) or pending
         return render_template(
             "submission.html",
             sub=sub,
@@ -125,7 +129,7 @@ def submission(submission_id: str) -> str:
             attempts=attempts,
             output=output,
             plots=plots,
-            plots_pending=plots_pending(sub),
+            plots_pending=pending,
         )
 
 
