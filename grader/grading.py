@@ -229,6 +229,8 @@ def _grade(
         except GraderError as exc:
             run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
         else:
+            if pool is not None:
+                pool.expect(parsed.cells)  # its next sandbox preloads what this one imports
             result = grade(assignment, parsed, pool=pool)
             run.status, run.error = result.status, result.error
             run.score, run.max_score = result.score, result.max_score
