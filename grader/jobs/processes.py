@@ -3,7 +3,8 @@
 The web server's process only accepts uploads and serves pages: grading (the sandbox run,
 checking the results, diagnosis) and drawing the plots run here, in processes started from
 a fork server that imported the grader once (so a new worker costs a fork, not the imports).
-Each process opens its own database engine and file store, from plain settings.
+Each process opens its own database engine and file store, from plain settings; its
+environment (the sandbox's settings) is the service's when the fork server started.
 """
 
 from __future__ import annotations
