@@ -85,8 +85,11 @@ class EmbeddedRunner:
         return self._started
 
     def enqueue(self, submission_id: str) -> None:
+        """Grade a committed submission. Before ``start`` (a command such as ``grader
+        regrade``, not the service) nothing is done here: the row stays queued, and the
+        service's runner takes it up (its sweep), or this one at its start."""
         with self._idle:
-            if submission_id in self._pending or self._stopping.is_set():
+            if not self._started or submission_id in self._pending or self._stopping.is_set():
                 return
             self._pending.add(submission_id)
             self._busy += 1
@@ -103,7 +106,7 @@ class EmbeddedRunner:
     def request_plots(self, run_id: int, submission_id: str = "-") -> bool:
         """Draw a written run's plots (again: a view found them missing); False if stopped."""
         with self._idle:
-            if self._stopping.is_set():
+            if not self._started or self._stopping.is_set():
                 return False
             if run_id in self._drawing:
                 return True
