@@ -95,8 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WORKERS",
         "GRADER_WORKERS",
-        2,
-        "Threads of the embedded job runner (each grades one submission at a time).",
+        0,
+        "Grading processes of the embedded job runner, or pool processes of a `grader worker` "
+        "(each grades one submission at a time). 0: one per core.",
         int,
     ),
     Setting(

@@ -23,13 +23,45 @@ from grader.logs import log_context
 from grader.models import CheckRecord, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.results import jsonable
 from grader.storage import BlobStore
-from grader.stored_plots import PlotRenderer, drawable, store_plots
+from grader.stored_plots import (
+    PLOT_DATA,
+    PlotRenderer,
+    drawable,
+    load_plot_data,
+    store_plot_data,
+    store_plots,
+)
 from grader.uploads import read_upload
 
 if TYPE_CHECKING:
     from grader.sandbox.pool import WarmPool
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Graded:
+    """What one grading job did: what the runner counts (``count``) and draws after."""
+
+    submission_id: str
+    slug: str = ""
+    #: graded, rejected, error; discarded (lost its lease); None: not graded by this job
+    outcome: str | None = None
+    seconds: float = 0.0
+    sandbox_failed: bool = False
+    run_id: int | None = None  # written, with plots to draw
+
+    @property
+    def status(self) -> str | None:
+        return None if self.outcome == "discarded" else self.outcome
+
+    def count(self) -> None:
+        """The grading's metrics, in the process whose registry is scraped."""
+        if self.outcome is None:
+            return
+        if self.sandbox_failed:
+            metrics.count_sandbox_failure()
+        metrics.observe_grading(self.slug, self.outcome, self.seconds)
 
 
 def grade_submission(
@@ -47,42 +79,71 @@ def grade_submission(
     """Grade one submission by id with the engine and write the run; returns the final status.
 
     The score and checks are written (and visible) as soon as the checks are evaluated;
-    the feedback plots come after, as their own step, by ``render`` (the embedded runner
-    draws them in a child process, never in the web server's), and are added to the run:
-    here, before this returns, or, given ``defer``, as a job handed to it (the embedded
-    runner's plot thread: its graders go on to the next submission meanwhile).
+    the feedback plots come after, as their own step (``draw_plots``): here, before this
+    returns, or, given ``defer``, as a job handed to it.
 
     Returns None when the submission is gone, finished or held by another live
     lease (someone else has it), and when this run lost its lease before it was
     done: its result is then discarded, the submission is scored once.
     """
+    graded = grade_only(
+        database,
+        store,
+        submission_id,
+        job_id=job_id,
+        pool=pool,
+        lease_seconds=lease_seconds,
+        owner=owner,
+    )
+    graded.count()
+    if graded.run_id is not None:
+        job = functools.partial(
+            draw_plots, database, store, graded.run_id, job_id, submission_id, render
+        )
+        (defer or _now)(job)
+    return graded.status
+
+
+def grade_only(
+    database: Database,
+    store: BlobStore,
+    submission_id: str,
+    *,
+    job_id: str = "-",
+    pool: WarmPool | None = None,
+    lease_seconds: float = DEFAULT_SECONDS,
+    owner: str | None = None,
+) -> Graded:
+    """Claim, grade and write one submission, without its plots and metrics (the caller
+    draws and counts them: a worker process of the embedded runner returns this to it)."""
+    graded = Graded(submission_id)
     with log_context(submission_id=submission_id, job_id=job_id):
         lease = claim(database, submission_id, owner=owner, duration=lease_seconds)
         if lease is None:
             log.info("not queued (finished, or another worker holds it): skipped")
-            return None
+            return graded
         with database.session() as session:
             sub = session.get(Submission, submission_id)
             assert sub is not None
-            slug = sub.assignment.slug
+            graded.slug = sub.assignment.slug
             folder, filename, blob = sub.assignment.path, sub.filename, sub.blob_sha256
         started, clock = utcnow(), time.monotonic()
-        log.info("grading submission %s (%s) of %s", submission_id, filename, slug)
+        log.info("grading submission %s (%s) of %s", submission_id, filename, graded.slug)
         with Heartbeat(database, lease):
             run = _grade(store, folder, filename, blob, pool, job_id, submission_id)
+        graded.sandbox_failed = run.sandbox_failed
+        if run.drawable is not None:
+            run.log = {**(run.log or {}), PLOT_DATA: store_plot_data(store, *run.drawable)}
         run_id = write_run(database, lease, run, started)
-        outcome = run.status if run_id is not None else "discarded"
-        metrics.observe_grading(slug, outcome, time.monotonic() - clock)
+        graded.outcome = run.status if run_id is not None else "discarded"
+        graded.seconds = time.monotonic() - clock
         if run_id is None:
             log.warning("the lease was lost while grading: result (%s) discarded", run.status)
-            return None
+            return graded
         log.info("submission %s %s score=%s", submission_id, run.status, run.score)
         if run.drawable is not None:
-            job = functools.partial(
-                draw_plots, database, store, run_id, run.drawable, job_id, submission_id, render
-            )
-            (defer or _now)(job)
-        return run.status
+            graded.run_id = run_id
+        return graded
 
 
 def _now(job: Callable[[], None]) -> None:
@@ -93,15 +154,30 @@ def draw_plots(
     database: Database,
     store: BlobStore,
     run_id: int,
-    drawable: tuple[str, str, Any],
-    job_id: str,
-    submission_id: str,
+    job_id: str = "-",
+    submission_id: str = "-",
     render: PlotRenderer | None = None,
 ) -> None:
-    """Draw a written run's plots, keep them in the file store and add them to the run."""
+    """Draw a written run's plots from what its grading kept for them (``PLOT_DATA`` in its
+    log), keep them in the file store and add them to the run. Drawing again gives the
+    same plots: a second job for the same run (a view that found them missing) is harmless."""
     with log_context(submission_id=submission_id, job_id=job_id):
         clock = time.monotonic()
-        plots = store_plots(store, *drawable, job_id, submission_id, render=render)
+        with database.session() as session:
+            row = session.get(GradingRun, run_id)
+            digest = (row.log or {}).get(PLOT_DATA) if row is not None else None
+        if row is None or not digest:
+            log.warning("run %s has nothing to draw plots from", run_id)
+            return
+        try:
+            folder, assignment_digest, result = load_plot_data(store, str(digest))
+        except (OSError, ValueError, KeyError, TypeError):
+            log.exception("the plot data of run %s cannot be read", run_id)
+            save_plots(database, run_id, None)
+            return
+        plots = store_plots(
+            store, folder, assignment_digest, result, job_id, submission_id, render=render
+        )
         save_plots(database, run_id, plots)
         log.info(
             "plots of submission %s: %d in %.2f s",
@@ -124,8 +200,10 @@ class Run:
     checks: list[dict[str, Any]] | None = None
     log: dict[str, Any] | None = None
     plots: dict[str, str] | None = None
-    #: (assignment folder, digest, what the plots need) of a graded run; never written
+    #: (assignment folder, digest, what the plots need) of a graded run; kept in the file
+    #: store (``PLOT_DATA``), not in the run's row
     drawable: tuple[str, str, Any] | None = None
+    sandbox_failed: bool = False
 
 
 def _grade(
@@ -154,6 +232,8 @@ def _grade(
                 assignment.max_score,
             )
         else:
+            if pool is not None:
+                pool.expect(parsed.cells)  # its next sandbox preloads what this one imports
             result = grade(assignment, parsed, pool=pool)
             run.status, run.error = result.status, result.error
             run.score, run.max_score = result.score, result.max_score
@@ -163,8 +243,7 @@ def _grade(
                 run.drawable = (str(folder), assignment.digest, drawable(result))
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("grading failed")
-        if isinstance(exc, SandboxUnavailable):
-            metrics.count_sandbox_failure()
+        run.sandbox_failed = isinstance(exc, SandboxUnavailable)
         reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
         run.status, run.error = SubmissionStatus.ERROR, f"the grader failed: {reason}"
     return run

@@ -1,5 +1,5 @@
-"""Garbage collection of the file store: blobs no submission and no grading run's
-plots refer to any more (a crash between storing an upload and committing its row,
+"""Garbage collection of the file store: blobs no submission, no grading run's plots
+and no run still waiting for its plots refer to any more (a crash between storing an upload and committing its row,
 plots of runs that are gone, temporary files of interrupted writes).
 
 A blob is written before the row that refers to it is committed, so only files older
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from grader.db import Database
 from grader.models import GradingRun, Submission
 from grader.storage import BlobStore
+from grader.stored_plots import PLOT_DATA
 
 
 @dataclass
@@ -31,6 +32,11 @@ def referenced_digests(database: Database) -> set[str]:
         for plots in session.scalars(select(GradingRun.plots).where(GradingRun.plots.is_not(None))):
             if isinstance(plots, dict):
                 digests.update(str(v) for v in plots.values())
+        # what the plots of graded runs still without them are to be drawn from
+        pending = select(GradingRun.plots, GradingRun.log).where(GradingRun.status == "graded")
+        for plots, log in session.execute(pending.execution_options(yield_per=500)):
+            if plots is None and isinstance(log, dict) and log.get(PLOT_DATA):
+                digests.add(str(log[PLOT_DATA]))
     return digests
 
 

@@ -1,25 +1,23 @@
 """Feedback plots of graded submissions, kept in the file store by content hash.
 
-They are drawn after the score is written, as their own step: by a ``PlotRenderer``, in
-this process (a Celery worker, the CLI) or in a child process (``PlotProcess``, for the
-embedded runner, so that the web server's process never spends its CPU on them).
+They are drawn after the score is written, as their own step, from what the grading kept
+for them in the file store (``store_plot_data``): by a Celery pool process after its score,
+by the embedded runner's plot process, or again on first view when they never came (the
+process drawing them died: ``plots_overdue``). Never in the web server's process.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
-import multiprocessing
-import os
 import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from grader.models import Submission, SubmissionStatus, utcnow
 from grader.storage import BlobStore
@@ -61,62 +59,61 @@ def render_here(
     return render_plots(assignment_folder.load_cached(Path(folder), digest), result)
 
 
-def _yield_to_grading() -> None:
-    """The plot process runs at a lower priority: on a busy machine, scores come first."""
-    with contextlib.suppress(OSError):
-        os.nice(10)
+#: the key, in a graded run's log, of the file-store digest of what its plots are drawn from
+PLOT_DATA = "plot_data"
 
 
-def _warm_up() -> None:
-    """Import what drawing needs before the first submission's plots are due."""
-    import matplotlib.backends.backend_agg  # noqa: F401
+def store_plot_data(store: BlobStore, folder: str, digest: str, result: Any) -> str:
+    """Keep what a graded run's plots are drawn from (``drawable``) in the file store, as
+    JSON: any process can draw them later from the run alone. Returns its digest."""
+    data = {
+        "folder": folder,
+        "digest": digest,
+        "status": result.status,
+        "checks": [{"name": c.name, "details": _encode(c.details)} for c in result.checks],
+    }
+    return store.put(json.dumps(data, separators=(",", ":")).encode())
 
-    import grader.plots  # noqa: F401
+
+ARRAY = "__ndarray__"
 
 
-class PlotProcess:
-    """One child process that draws the plots, one submission at a time (one core at most).
+def _encode(value: Any) -> Any:
+    """JSON for the details the plots read: arrays stay arrays (tagged), floats exact."""
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return {ARRAY: value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
-    Started with "spawn" (the parent has threads); its reference curves stay cached in it
-    across submissions. A child that dies is replaced at the next submission."""
 
-    def __init__(self, reference_cache: str | None = None) -> None:
-        self.reference_cache = reference_cache
-        self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if ARRAY in value:
+            return np.asarray(value[ARRAY], dtype=np.dtype(str(value["dtype"])))
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
-    def _pool(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._executor is None:
-                context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(
-                    max_workers=1, mp_context=context, initializer=_yield_to_grading
-                )
-            return self._executor
 
-    def start(self) -> None:
-        """Start the child and its imports now, without waiting for them."""
-        self._pool().submit(_warm_up)
-
-    def __call__(self, folder: str, digest: str, result: Any) -> dict[str, bytes]:
-        executor = self._pool()
-        try:
-            job = executor.submit(render_here, folder, digest, result, self.reference_cache)
-            return job.result(PLOT_SECONDS)
-        except (TimeoutError, BrokenProcessPool):
-            with self._lock:  # a broken or stuck child: start a new one next time
-                if self._executor is executor:
-                    self._executor = None
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.kill()  # a stuck child would hold a core for nothing
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+def load_plot_data(store: BlobStore, digest: str) -> tuple[str, str, SimpleNamespace]:
+    """(assignment folder, assignment digest, ``drawable``) kept by ``store_plot_data``."""
+    data = json.loads(store.get(digest))
+    result = SimpleNamespace(
+        status=str(data["status"]),
+        checks=[
+            SimpleNamespace(name=str(c["name"]), details=_decode(c["details"]))
+            for c in data["checks"]
+        ],
+    )
+    return str(data["folder"]), str(data["digest"]), result
 
 
 def store_plots(
@@ -171,6 +168,24 @@ def plots_pending(sub: Submission) -> bool:
         and run.finished_at is not None
         and utcnow() - run.finished_at < PLOTS_WAIT
     )
+
+
+def plots_overdue(sub: Submission) -> int | None:
+    """The id of the latest run if its plots should be there by now and are not (the process
+    drawing them died): it has what they are drawn from, and was scored longer ago than a
+    drawing may take. None otherwise."""
+    run = sub.latest_run
+    if (
+        sub.status == "graded"
+        and run is not None
+        and run.plots is None
+        and isinstance(run.log, dict)
+        and run.log.get(PLOT_DATA)
+        and run.finished_at is not None
+        and utcnow() - run.finished_at > timedelta(seconds=PLOT_SECONDS)
+    ):
+        return int(run.id)
+    return None
 
 
 def plot_caption(name: str) -> str:

@@ -72,7 +72,7 @@ def upgrade_database(app: Any) -> None:
     "--workers",
     type=int,
     default=None,
-    help="Grading threads of the embedded runner [default: GRADER_WORKERS or 2].",
+    help="Grading processes of the embedded runner [default: GRADER_WORKERS, or one per core].",
 )
 @click.option(
     "--threads", default=8, show_default=True, type=int, help="Threads answering HTTP requests."

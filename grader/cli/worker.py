@@ -18,7 +18,7 @@ from grader.cli.service import make_app, require_schema
     "--concurrency",
     type=click.IntRange(min=1),
     default=None,
-    help="Submissions graded at once, one process each [default: GRADER_WORKERS or 2].",
+    help="Submissions graded at once, one process each [default: GRADER_WORKERS, or one per core].",
 )
 @click.option(
     "--metrics-port",
@@ -61,6 +61,7 @@ def worker_command(concurrency: int | None, metrics_port: int | None, metrics_ho
 
 def _run(concurrency: int | None, port: int, host: str) -> None:
     from grader.jobs.celery import QUEUE, celery_init_app
+    from grader.jobs.processes import cores
 
     app = make_app()
     require_schema(app)
@@ -73,7 +74,7 @@ def _run(concurrency: int | None, port: int, host: str) -> None:
         except OSError as exc:
             raise click.ClickException(f"cannot serve metrics on {host}:{port}: {exc}") from exc
     worker = celery.Worker(
-        concurrency=concurrency or int(app.config["WORKERS"]),
+        concurrency=concurrency or int(app.config["WORKERS"]) or cores(),
         pool_cls="prefork",
         loglevel="INFO",
         queues=[QUEUE],

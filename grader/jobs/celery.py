@@ -42,16 +42,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader import metrics
 from grader.db import Database
-from grader.grading import grade_submission
+from grader.grading import draw_plots, grade_submission
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
 from grader.leases import log_reclaimed, reclaim_expired, release_owner
 from grader.logs import configure_logging, log_context
 from grader.sandbox.pool import WarmPool
 from grader.storage import BlobStore
+from grader.stored_plots import PLOT_SECONDS
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "grader.grade_submission"
+PLOTS_TASK = "grader.draw_plots"
 QUEUE = "grader"
 
 
@@ -92,7 +94,8 @@ class GradeRequest(Request):
         self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
     ) -> None:
         exc = getattr(exc_info.exception, "exc", exc_info.exception)  # ExceptionWithTraceback
-        if isinstance(exc, WorkerLostError) and self.worker_pid and self.args:
+        lost = isinstance(exc, WorkerLostError) and self.worker_pid and self.args
+        if lost and self.name == TASK_NAME:
             # before the job is put back on the queue, so that whoever takes it can claim it
             self.task.grader_queue.release_lost(str(self.args[0]), self.worker_pid, self.id)
         super().on_failure(exc_info, send_failed_event, return_ok)
@@ -111,6 +114,8 @@ class CeleryQueue:
         self.log_format = str(config["LOG_FORMAT"])
         self.reference_cache = config["REFERENCE_CACHE_DIR"]
         self.sweeping = threading.Event()
+        self._lock = threading.Lock()
+        self._plots_requested: dict[int, float] = {}
         self.pool: WarmPool | None = None
         self.flask_app: Any = None
         queue = self
@@ -134,7 +139,14 @@ class CeleryQueue:
         def grade(task: Task, submission_id: str) -> str | None:
             return queue.grade(task.request, submission_id)
 
+        @self.celery.task(name=PLOTS_TASK, bind=True)
+        def plots(task: Task, run_id: int, submission_id: str = "-") -> None:
+            draw_plots(
+                self.database, self.store, int(run_id), task.request.id or "-", submission_id
+            )
+
         self.task = grade
+        self.plots_task = plots
 
     def enqueue(self, submission_id: str) -> None:
         """Publish a committed submission; if the broker is unreachable it stays queued
@@ -144,6 +156,23 @@ class CeleryQueue:
                 mark_dispatched(self.database, [submission_id])
             except SQLAlchemyError:
                 log.exception("submission %s was sent but not marked as sent", submission_id)
+
+    def request_plots(self, run_id: int, submission_id: str = "-") -> bool:
+        """Have a worker draw a written run's plots again (they never came): once per
+        drawing's time limit from this process, however often the page refreshes."""
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, t in self._plots_requested.items() if now - t > PLOT_SECONDS]:
+                del self._plots_requested[old]
+            if run_id in self._plots_requested:
+                return True
+            self._plots_requested[run_id] = now
+        try:
+            self.plots_task.apply_async(args=[run_id, submission_id])
+        except (OperationalError, OSError) as exc:
+            log.warning("broker unreachable (%s): the plots of run %s wait", exc, run_id)
+            return False
+        return True
 
     def _publish(self, submission_id: str) -> bool:
         try:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from grader import http_common
 from grader.errors import SubmissionRejected
 from grader.http_common import services, submission_or_404
+from grader.jobs import request_overdue_plots
 from grader.models import Submission
 from grader.operations import (
     BadRequest,
@@ -21,7 +22,7 @@ from grader.operations import (
     get_assignment,
     list_assignments,
 )
-from grader.stored_plots import plot_caption, plots_pending, submission_plots
+from grader.stored_plots import plot_caption, plots_overdue, plots_pending, submission_plots
 from grader.web.forms import UploadForm
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
@@ -116,6 +117,9 @@ def submission(submission_id: str) -> str:
         run = sub.latest_run
         output = _output(run.log if run else None)
         plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
+        pending = plots_pending(sub)
+        if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
+            pending = request_overdue_plots(services()["queue"], overdue, sub.id) or pending
         return render_template(
             "submission.html",
             sub=sub,
@@ -123,7 +127,7 @@ def submission(submission_id: str) -> str:
             attempts=attempts,
             output=output,
             plots=plots,
-            plots_pending=plots_pending(sub),
+            plots_pending=pending,
         )
 
 

@@ -126,6 +126,17 @@ def wait_for(
     raise AssertionError(f"{sub_id} still {body['status']}: {worker.text()[-3000:]}")
 
 
+def wait_for_plots(db: Any, sub_id: str, worker: Worker) -> dict[str, str]:
+    deadline = time.monotonic() + 90
+    while True:
+        with db.session() as session:
+            plots = session.get(Submission, sub_id).latest_run.plots
+        if plots:
+            return dict(plots)
+        assert time.monotonic() < deadline, worker.text()[-3000:]
+        time.sleep(0.25)
+
+
 def free_port() -> int:
     import socket
 
@@ -173,6 +184,20 @@ def test_a_worker_grades_what_the_service_queued(
     graded = (("assignment", "xor-mlp"), ("outcome", "graded"))
     assert samples[("grader_gradings_total", graded)] == 1
     assert samples[("grader_grading_duration_seconds_count", (("assignment", "xor-mlp"),))] == 1
+
+    # the worker draws the plots after the score; plots that never came (the pool process
+    # died after the score) are drawn again by a worker when the page is first viewed
+    from grader.models import utcnow
+    from grader.stored_plots import PLOTS_WAIT
+
+    db = app.extensions["grader"].db
+    drawn = wait_for_plots(db, sub_id, worker)
+    with db.begin() as session:
+        run = session.get(Submission, sub_id).latest_run
+        run.plots, run.finished_at = None, utcnow() - PLOTS_WAIT
+    page = client.get(f"/submissions/{sub_id}").get_data(as_text=True)
+    assert 'id="plots-pending"' in page
+    assert wait_for_plots(db, sub_id, worker) == drawn  # the same PNGs
 
 
 def test_a_killed_worker_is_graded_again_within_a_minute(

@@ -17,7 +17,7 @@ def test_defaults_live_in_the_instance_folder(tmp_path):
     assert config["STORAGE_DIR"] == str(tmp_path / "inst" / "uploads")
     assert config["REFERENCE_CACHE_DIR"] == str(tmp_path / "inst" / "reference-cache")
     assert config["BROKER_URL"] is None
-    assert config["WORKERS"] == 2
+    assert config["WORKERS"] == 0  # one per core
     assert Path(config["ASSIGNMENTS_DIR"]).name == "assignments"
     key = config["SECRET_KEY"]
     assert len(key) == 64 and (tmp_path / "inst" / "secret_key").stat().st_mode & 0o077 == 0

@@ -162,3 +162,31 @@ def test_a_grading_whose_lease_is_taken_over_mid_run_writes_nothing(app, fixture
     assert result == [None]
     assert row(db, sub_id).status == "running" and runs(db, sub_id) == 0  # the second one's
     assert REGISTRY.get_sample_value("grader_gradings_total", labels) == before + 1
+
+
+def test_a_killed_grading_process_is_released_at_once_and_graded_again(app, fixture_file):
+    """The embedded runner's grading process dies mid-grade (an OOM kill): its lease is
+    released at once (not after it lapses), a new process grades it, once."""
+    import os
+    import signal
+
+    from grader.operations import accept_submission
+
+    svc = Services.of(app)
+    db, runner = svc.db, svc.queue
+    runner.lease_seconds = 600  # a recovery that waited for the lease would time out here
+    slow = b"import time\ntime.sleep(3)\n" + fixture_file("chain-rule/correct.py")
+    sub_id = accept_submission(
+        db, svc.store, slug="chain-rule", filename="slow.py", data=slow, student=None
+    ).id
+    runner.start()
+    deadline = time.monotonic() + 60
+    while (owner := row(db, sub_id).lease_owner) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert owner is not None
+    pid = int(owner.rsplit("/", 1)[1])
+    assert pid in runner.graders.pids and pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    assert runner.join(timeout=120)
+    assert row(db, sub_id).status == "graded" and row(db, sub_id).score == 100.0
+    assert runs(db, sub_id) == 1

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from grader.http_common import Services
-from grader.models import GradingRun
+from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
 from tests.service.conftest import submit_file
 
@@ -142,7 +142,7 @@ def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, 
 def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, client):
     """A graded page whose plots are still being drawn keeps refreshing, for a bounded time."""
     from grader.models import utcnow
-    from grader.stored_plots import PLOTS_WAIT, render_here
+    from grader.stored_plots import PLOT_DATA, PLOTS_WAIT, render_here
 
     svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
@@ -158,30 +158,53 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
     after = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="plots"' in after
     assert "plots-pending" not in after and 'http-equiv="refresh"' not in after
-    # plots that never came (the process died in between) are not waited for forever
+    # plots that never came (the process drawing them died): the first view has a worker
+    # process draw them again, from what the grading kept, and shows them pending meanwhile
     with svc.db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        drawn = dict(run.plots)
         run.plots, run.finished_at = None, utcnow() - PLOTS_WAIT
+        session.commit()
+    grading = svc.queue
+    grading.start()  # as `grader serve` runs it (nothing queued: it only draws)
+    again = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
+    assert 'id="plots-pending"' in again and 'http-equiv="refresh"' in again
+    assert grading.join(timeout=180)
+    redrawn = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
+    assert 'id="plots"' in redrawn and "plots-pending" not in redrawn
+    with svc.db.session() as session:
+        assert session.get(GradingRun, run.id).plots == drawn  # the same PNGs
+    # a run with nothing to draw them from (graded before plot data was kept) is not
+    # waited for forever
+    with svc.db.session() as session:
+        run = session.get(GradingRun, run.id)
+        run.plots, run.log = None, {k: v for k, v in run.log.items() if k != PLOT_DATA}
         session.commit()
     given_up = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert "plots-pending" not in given_up and 'http-equiv="refresh"' not in given_up
 
 
-def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, grading):
+def test_the_embedded_runner_grades_and_draws_in_worker_processes(app, accepted, grading):
     import os
 
-    from grader.stored_plots import render_here
+    from grader.jobs import processes
 
     sub = accepted("circles-softmax/correct.py")
     grading.enqueue(sub.id)
     assert grading.join(timeout=180)
     with Services.of(app).db.session() as session:
-        run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
+        row = session.get(Submission, sub.id)
+        assert row.status == "graded" and row.score == row.max_score
+        assert row.lease_owner is None  # written, the lease let go
+        run = row.latest_run
         assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}
-    # the child that drew them is another process, and stays for the next submission
-    pid = grading.plots._pool().submit(os.getpid).result(60)
-    assert pid != os.getpid()
-    assert grading.plots._pool().submit(render_here, "nowhere", "", None).exception(60)
+    # graders, one per core here, and the plot process are other processes, kept for the
+    # next submission
+    assert grading.workers == processes.cores()
+    graders = {grading.graders.submit(processes.pid).result(60) for _ in range(8)}
+    assert os.getpid() not in graders and graders <= grading.graders.pids
+    plotter = grading.plots.submit(processes.pid).result(60)
+    assert plotter != os.getpid() and plotter not in graders
 
 
 def test_deferred_plots_leave_the_grader_free_for_the_next_submission(app, accepted):
