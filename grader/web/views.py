@@ -119,7 +119,7 @@ def submission(submission_id: str) -> str:
         plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
         pending = plots_pending(sub)
         if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
-            pending = request_overdue_plots(services()["queue"], overdue, sub.id) or pending
+            pending = request_overdue_plots(services().queue, overdue, sub.id) or pending
         return render_template(
             "submission.html",
             sub=sub,

@@ -55,13 +55,15 @@ def test_bad_values_are_named(tmp_path):
 
 def test_the_job_runner_takes_its_numbers_from_the_settings(tmp_path):
     from grader.db import Database
-    from grader.jobs import make_queue
+    from grader.jobs import make_queue, processes
 
     config = load_config(tmp_path, environ={})
     runner = make_queue(config, Database(config["DATABASE_URL"]), BlobStore(tmp_path / "s"))
     assert runner.warm == default("WARM_SANDBOXES") == 2  # type: ignore[attr-defined]
     assert runner.lease_seconds == default("LEASE_SECONDS")  # type: ignore[attr-defined]
-    assert runner.workers == default("WORKERS")  # type: ignore[attr-defined]
+    # GRADER_WORKERS 0 (the default): one grading process per core
+    assert default("WORKERS") == 0
+    assert runner.workers == processes.cores()  # type: ignore[attr-defined]
 
 
 def test_the_bundled_assignments_folder_is_one_setting(tmp_path):
