@@ -44,7 +44,7 @@ def import_grading_code() -> None:
         for info in pkgutil.iter_modules(module.__path__, package + "."):
             if not info.name.endswith(("harness", "seccomp_policy")):
                 importlib.import_module(info.name)
-    for name in ("plots", "report", "results", "datasets", "submissions"):
+    for name in ("plots", "result_text", "results", "datasets", "uploads"):
         importlib.import_module(f"grader.{name}")
 
 
