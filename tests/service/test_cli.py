@@ -29,6 +29,7 @@ COMMANDS = [
     ["submissions", "list"],
     ["regrade"],
     ["export"],
+    ["selfcheck"],
 ]
 
 
