@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,7 +79,7 @@ def _run(concurrency: int | None, port: int, host: str) -> None:
         loglevel="INFO",
         queues=[QUEUE],
         # distinct on one machine, and in containers sharing the host's name and network
-        hostname=f"grader-{os.getpid()}-{INSTANCE}@%h",
+        hostname=f"grader-{os.getpid()}-{INSTANCE}@{socket.gethostname()}",
         # no start-up handshake or gossip between workers: nothing here uses it
         without_mingle=True,
         without_gossip=True,
