@@ -8,7 +8,7 @@ SANDBOX_PYTHON ?= /usr/bin/python3
 SANDBOX_ENV ?= .sandbox-env
 STUDENT_PACKAGES ?= numpy matplotlib scikit-learn scipy pandas tqdm ipython ipywidgets
 
-.PHONY: setup system run test lint bench clean
+.PHONY: setup system run test lint bench clean constraints compose-test
 
 setup: system $(VENV)/.installed $(SANDBOX_ENV)/.installed
 	@$(PY) -m grader.sandbox.access $(SANDBOX_ENV)
@@ -63,6 +63,25 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/grading_overhead.py
+
+# constraints.txt, the exact versions the container image installs: a fresh resolution of
+# the service's dependencies, the student environment's packages and the build backend
+constraints:
+	rm -rf build/constraints-venv
+	$(PYTHON) -m venv build/constraints-venv
+	build/constraints-venv/bin/pip install -q . $(STUDENT_PACKAGES) 'setuptools>=77'
+	{ grep '^#' constraints.txt; build/constraints-venv/bin/pip freeze --all \
+	  --exclude backprop-grader --exclude pip | sort -f; } > build/constraints.txt
+	mv build/constraints.txt constraints.txt
+	rm -rf build/constraints-venv
+
+# The compose deployment on a real container engine (as root; installs Debian's docker.io,
+# debootstrap and Compose v2 when missing, starts its own engine and stops it at the end).
+COMPOSE_TEST_DIR ?= /tmp/grader-compose-test
+compose-test: setup
+	@compose=$$(COMPOSE_TEST_DIR=$(COMPOSE_TEST_DIR) tests/compose/install-tools.sh) && \
+	GRADER_COMPOSE=$$compose GRADER_COMPOSE_TEST_DIR=$(COMPOSE_TEST_DIR) \
+	  $(PY) -m pytest -q -p no:xdist -p no:cacheprovider -m containers tests/compose
 
 clean:
 	rm -rf $(VENV) $(SANDBOX_ENV)

@@ -43,9 +43,15 @@ DEFAULT_SECONDS: float = default("LEASE_SECONDS")
 NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_expires_at": None}
 
 
-def worker_id() -> str:
-    """This process, as it appears in a lease: host name and process id."""
-    return f"{socket.gethostname()}/{os.getpid()}"
+#: this worker among those with the same host name: containers on the host's network share
+#: its host name, and each counts its process ids from 1 (forked pool processes inherit it)
+INSTANCE = secrets.token_hex(3)
+
+
+def worker_id(pid: int | None = None) -> str:
+    """A process (this one by default) as it appears in a lease: host name, this worker's
+    instance and process id."""
+    return f"{socket.gethostname()}/{INSTANCE}/{pid or os.getpid()}"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import numpy as np
 
 from grader.checks.drivers import MomentumDriver
 from grader.sandbox.inside import training
+from grader.storage import SHARED_FILE_MODE
 
 #: entries kept; one is a few dozen floats, so this is well under a megabyte
 MAX_ENTRIES = 4096
@@ -104,6 +105,7 @@ def _write(key: str, value: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.fchmod(fd, SHARED_FILE_MODE)  # other workers may run as other users of the group
         with os.fdopen(fd, "w") as fh:
             json.dump({"key": key, "value": value}, fh)
         os.replace(temporary, path)

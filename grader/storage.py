@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: stored files: the owner writes, the group reads (web and workers may be different users
+#: of one group), nobody else
+SHARED_FILE_MODE = 0o640
 
 
 class BlobStore:
@@ -36,6 +39,9 @@ class BlobStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
+            # readable by the group too: web and workers may run as different users of one
+            # group (the container image gives each container a user of its own)
+            os.fchmod(fd, SHARED_FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()

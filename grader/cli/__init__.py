@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "export": "grader.cli.admin:export_command",
     "storage": "grader.cli.storage:storage_group",
     "worker": "grader.cli.worker:worker_command",
+    "selfcheck": "grader.cli.health:selfcheck_command",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ def worker_command(concurrency: int | None, metrics_port: int | None, metrics_ho
 def _run(concurrency: int | None, port: int, host: str) -> None:
     from grader.jobs.celery import QUEUE, celery_init_app
     from grader.jobs.processes import cores
+    from grader.leases import INSTANCE
 
     app = make_app()
     require_schema(app)
@@ -78,7 +80,8 @@ def _run(concurrency: int | None, port: int, host: str) -> None:
         pool_cls="prefork",
         loglevel="INFO",
         queues=[QUEUE],
-        hostname=f"grader-{os.getpid()}@%h",  # several workers on one machine stay distinct
+        # distinct on one machine, and in containers sharing the host's name and network
+        hostname=f"grader-{os.getpid()}-{INSTANCE}@{socket.gethostname()}",
         # no start-up handshake or gossip between workers: nothing here uses it
         without_mingle=True,
         without_gossip=True,

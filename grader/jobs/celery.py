@@ -29,7 +29,6 @@ Duplicate ids cost nothing: ``claim`` grades an id once.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from typing import Any
@@ -44,7 +43,7 @@ from grader import metrics
 from grader.db import Database
 from grader.grading import draw_plots, grade_submission
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
-from grader.leases import log_reclaimed, reclaim_expired, release_owner
+from grader.leases import log_reclaimed, reclaim_expired, release_owner, worker_id
 from grader.logs import configure_logging, log_context
 from grader.sandbox.pool import WarmPool
 from grader.storage import BlobStore
@@ -219,7 +218,7 @@ class CeleryQueue:
 
     def release_lost(self, submission_id: str, pid: int, job_id: str) -> None:
         """The pool process ``pid`` died grading ``submission_id``: void its lease now."""
-        owner = f"{socket.gethostname()}/{pid}"
+        owner = worker_id(pid)
         with log_context(submission_id=submission_id, job_id=job_id):
             try:
                 released = release_owner(self.database, submission_id, owner)

@@ -66,10 +66,10 @@ def _with_start_limits(argv: list[str], limits: Limits, nproc: int) -> list[str]
 
 
 def _nproc_budget(limits: Limits, uid: int | None) -> int:
-    """Without a uid of our own, RLIMIT_NPROC counts our other processes too."""
+    """Without a uid of our own, RLIMIT_NPROC counts our other processes and threads too."""
     if uid is not None:
         return limits.processes
-    return len(slots.processes_of(os.getuid())) + limits.processes
+    return slots.tasks_of(os.getuid()) + limits.processes
 
 
 class _Capped:

@@ -75,6 +75,16 @@ def processes_of(uid: int) -> list[int]:
     return pids
 
 
+def tasks_of(uid: int) -> int:
+    """Processes and threads of ``uid`` that this process can see: what RLIMIT_NPROC counts."""
+    count = 0
+    for _pid, status in proc_files("status"):
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
 #: how long to wait for a uid's killed processes to be gone: until then they still count
 #: against the process limit of the next run that gets the uid
 KILL_WAIT_SECONDS = 5.0

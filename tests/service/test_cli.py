@@ -32,6 +32,7 @@ COMMANDS = [
     ["submissions", "list"],
     ["regrade"],
     ["export"],
+    ["selfcheck"],
 ]
 
 
