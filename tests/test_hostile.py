@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class Attack:
     must_pass: tuple[str, ...] = ()
     max_seconds: float = 60.0
     slow: bool = False
+    #: waits on the run's time limits: graded with short ones (``short_timers``)
+    short_timers: bool = False
     details: bool = True  # also show the run log (the student's output) in the JSON
     shows_marker: bool = False  # the attack reports its loot/marker through feedback
     never_in_output: tuple[str, ...] = field(default_factory=tuple)
@@ -119,18 +121,22 @@ ATTACKS = {
     "exit_at_import": Attack(must_fail=("sigmoid", *BACKWARD)),
     "exit_in_function": Attack(must_fail=BACKWARD, must_pass=("sigmoid", "forward", "loss")),
     "kill_parent": Attack(must_fail=BACKWARD, must_pass=("sigmoid",)),
-    "fork_bomb": Attack(must_fail=BACKWARD, slow=True),
+    "fork_bomb": Attack(must_fail=BACKWARD, slow=True, short_timers=True),
     "daemon_survivor": Attack(must_pass=("sigmoid",)),
     "threads_keep_running": Attack(must_pass=("sigmoid_derivative",)),
-    "memory_bomb": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150),
-    "infinite_loop_toplevel": Attack(must_pass=("sigmoid", "backward"), slow=True, max_seconds=150),
+    "memory_bomb": Attack(
+        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
+    ),
+    "infinite_loop_toplevel": Attack(
+        must_pass=("sigmoid", "backward"), slow=True, short_timers=True, max_seconds=90
+    ),
     "infinite_loop_function": Attack(
-        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150
+        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
     ),
     "sleep_forever": Attack(
-        must_fail=("loss",), must_pass=("sigmoid",), slow=True, max_seconds=150
+        must_fail=("loss",), must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
     ),
-    "signals_ignored": Attack(must_fail=BACKWARD, slow=True, max_seconds=150),
+    "signals_ignored": Attack(must_fail=BACKWARD, slow=True, short_timers=True, max_seconds=90),
     "output_flood": Attack(must_pass=("loss",), slow=True, max_seconds=150),
     "escape_limits_from_pid1": Attack(
         must_fail=BACKWARD, must_pass=("sigmoid",), shows_marker=True, bounds=within_process_limits
@@ -200,6 +206,34 @@ ATTACKS = {
 def test_every_hostile_file_has_an_expectation():
     files = {p.stem for p in HOSTILE.glob("*.py")}
     assert files == set(ATTACKS), files ^ set(ATTACKS)
+
+
+#: the time limits of the assignment copy that the slow attacks are graded with: they end
+#: by the same bounds (a cell, a task, the whole run cut at its limit) in seconds, not minutes
+SHORT_TIMERS = {"wall_seconds": 40, "cell_seconds": 4, "task_seconds": 4}
+SHORT_CONVERGENCE_SECONDS = 6
+
+
+@pytest.fixture(scope="session")
+def short_timers() -> Iterator[Path]:
+    """A folder of assignments (GRADER_ASSIGNMENTS_DIR) with the short time limits, which
+    the unprivileged variant can read too."""
+    root = Path(tempfile.mkdtemp(prefix="grader-short-timers-"))
+    root.chmod(0o755)
+    for slug in ("xor-mlp", "circles-softmax"):
+        shutil.copytree(REPO / "assignments" / slug, root / slug)
+        spec = root / slug / "assignment.toml"
+        text = re.sub(
+            r"^seconds = \d+$",
+            f"seconds = {SHORT_CONVERGENCE_SECONDS}",
+            spec.read_text(),
+            flags=re.M,
+        )
+        assert "[limits]" not in text, "merge the short timers into the assignment's own limits"
+        limits = "".join(f"{key} = {value}\n" for key, value in SHORT_TIMERS.items())
+        spec.write_text(f"{text}\n[limits]\n{limits}")
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -365,8 +399,11 @@ def reported(marker: str, stdout: str) -> dict:
 
 
 @pytest.mark.parametrize(("name", "attack", "user"), list(_params()))
-def test_hostile_submission(name, attack, user, sandbox_available, other_submission, tmp_path):
+def test_hostile_submission(
+    name, attack, user, sandbox_available, other_submission, tmp_path, short_timers
+):
     skip_unless_user(user)
+    env = {"GRADER_ASSIGNMENTS_DIR": str(short_timers)} if attack.short_timers else None
     path, marker = armed(name, tmp_path)
     source = path.read_text()
     host_tmp = Path(tempfile.gettempdir())
@@ -375,7 +412,9 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
     sentinel = subprocess.Popen(["sleep", "300"])
     try:
         plots = tmp_path / "plots" if attack.plots else None
-        proc, seconds = grade(attack.slug, path, details=attack.details, user=user, plots=plots)
+        proc, seconds = grade(
+            attack.slug, path, details=attack.details, user=user, plots=plots, env=env
+        )
         sentinel_alive = sentinel.poll() is None
     finally:
         sentinel.kill()
@@ -420,6 +459,7 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
     for line in secret_lines(attack.slug, source):
         assert line not in output, f"a line of the reference came back: {line!r}"
     assert str(REPO / "assignments") not in output
+    assert str(short_timers) not in output
     for text in attack.never_in_output:
         assert text not in source, f"{text!r} is in the submission itself: a useless probe"
         assert text not in output, text

@@ -319,7 +319,6 @@ def test_system_and_shared_folders_are_read_only(backend):
 
 def test_fork_bomb_is_bounded_and_cleaned_up(backend):
     marker = new_marker("forkbomb")
-    start = time.monotonic()
     raw = run(
         backend,
         f"""
@@ -339,7 +338,7 @@ def test_fork_bomb_is_bounded_and_cleaned_up(backend):
         """,
         "print('AFTER-BOMB')",
     )
-    assert time.monotonic() - start < 30
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert "FORK-LIMIT" in raw.stdout, raw
     forks = int(raw.stdout.split("FORK-LIMIT")[1].split()[0])
     assert forks < FAST.processes + 2
@@ -404,7 +403,6 @@ def test_memory_bomb_gets_memory_error(backend):
 
 
 def test_cell_timeouts_are_reported_and_later_cells_run(backend):
-    start = time.monotonic()
     raw = run(
         backend,
         "while True: pass",
@@ -412,7 +410,7 @@ def test_cell_timeouts_are_reported_and_later_cells_run(backend):
         "print('AFTER-TIMEOUTS')\ndef f():\n    return 1.5\n",
         tasks=[task("t1", "f")],
     )
-    assert time.monotonic() - start < 3 * FAST.cell_seconds + 10
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert [c["status"] for c in raw.cells] == ["timeout", "timeout", "ok"], raw.cells
     assert "AFTER-TIMEOUTS" in raw.stdout
     assert ok_result(raw, "t1") == 1.5
@@ -421,7 +419,6 @@ def test_cell_timeouts_are_reported_and_later_cells_run(backend):
 
 def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
     """A cell that ignores SIGALRM must not make the *next* cell unstoppable."""
-    start = time.monotonic()
     raw = run(
         backend,
         "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
@@ -431,7 +428,7 @@ def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
     )
     assert [c["status"] for c in raw.cells] == ["ok", "timeout", "ok"], raw
     assert "AFTER-LOOP" in raw.stdout
-    assert time.monotonic() - start < 2 * FAST.cell_seconds + 10
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
 
 
 def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
@@ -462,8 +459,8 @@ def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
 
 
 def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
-    limits = Limits(wall_seconds=30, cell_seconds=2, task_seconds=2, cpu_seconds=3)
-    start = time.monotonic()
+    # the wall clock is far: the CPU limit, not the wall clock, must end the run
+    limits = Limits(wall_seconds=120, cell_seconds=2, task_seconds=2, cpu_seconds=3)
     raw = run(
         backend,
         """
@@ -474,7 +471,7 @@ def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
         """,
         limits=limits,
     )
-    assert time.monotonic() - start < 15, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert raw.returncode is not None and raw.returncode != 0
 
 
@@ -515,7 +512,6 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
     marker = new_marker("killparent")
     sentinel = subprocess.Popen(["sleep", "60"])
     try:
-        start = time.monotonic()
         raw = run(
             backend,
             f"""
@@ -536,7 +532,7 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
             """,
             tasks=[task("t1", "f"), task("t2", "g")],
         )
-        assert time.monotonic() - start < 20
+        assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
         assert not alive_with(marker)
         assert sentinel.poll() is None
     finally:
@@ -548,7 +544,6 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
 def test_kill_all_ends_the_run_and_spares_the_host(backend):
     sentinel = subprocess.Popen(["sleep", "60"])
     try:
-        start = time.monotonic()
         raw = run(
             backend,
             """
@@ -573,7 +568,7 @@ def test_kill_all_ends_the_run_and_spares_the_host(backend):
             """,
             tasks=[task("t1", "f")],
         )
-        assert time.monotonic() - start < 20
+        assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
         assert "KILL-ALL-1" in raw.stdout, raw
         # the harness is the sandbox's pid 1: kill(-1) from inside cannot end the run early
         assert "SURVIVED" in raw.stdout
@@ -613,7 +608,6 @@ def test_inherited_descriptors_lead_nowhere(backend):
 
 def test_output_flood_is_capped(backend):
     limits = Limits(wall_seconds=60, cell_seconds=40, task_seconds=3, cpu_seconds=60)
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -628,7 +622,7 @@ def test_output_flood_is_capped(backend):
         tasks=[task("t1", "f")],
         limits=limits,
     )
-    assert time.monotonic() - start < limits.wall_seconds
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     cap = limits.output_kb * 1024
     assert cap <= len(raw.stdout) < cap + 200
     assert cap <= len(raw.stderr) < cap + 200
@@ -670,7 +664,6 @@ def test_disk_fill_is_bounded_and_private(backend):
 
 def test_detached_daemon_and_threads_do_not_survive(backend):
     marker = new_marker("daemon")
-    start = time.monotonic()
     raw = run(
         backend,
         f"""
@@ -695,7 +688,7 @@ def test_detached_daemon_and_threads_do_not_survive(backend):
         """,
         tasks=[task("t1", "f")],
     )
-    assert time.monotonic() - start < 20
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert ok_result(raw, "t1") == 4.0
     assert raw.finished
     assert not alive_with(marker)
@@ -706,7 +699,6 @@ def test_detached_daemon_and_threads_do_not_survive(backend):
 
 def test_results_channel_flood_is_cut(backend):
     limits = Limits(wall_seconds=40, cell_seconds=20, task_seconds=3, cpu_seconds=30, results_mb=1)
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -718,14 +710,13 @@ def test_results_channel_flood_is_cut(backend):
         """,
         limits=limits,
     )
-    assert time.monotonic() - start < 20
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert raw.results_overflow
 
 
 def test_results_channel_without_newlines(backend):
     """One endless line: the runner must neither crash nor spend minutes re-scanning it."""
     limits = Limits(wall_seconds=60, cell_seconds=50, task_seconds=3, cpu_seconds=60)
-    start = time.monotonic()
     cpu0 = time.process_time()
     raw = run(
         backend,
@@ -740,7 +731,7 @@ def test_results_channel_without_newlines(backend):
     )
     assert raw.results_overflow
     assert time.process_time() - cpu0 < 15, "the trusted side spent too long on one line"
-    assert time.monotonic() - start < limits.wall_seconds
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
 
 
 @pytest.mark.parametrize(
@@ -968,7 +959,6 @@ def test_grader_as_pid_1_leaves_no_zombies():
 def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
     """Student code reaches every fd of its process, the harness's own pipes included:
     junk on them must not make the harness wait without a deadline."""
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -986,7 +976,7 @@ def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
         """,
         tasks=[task("t1", "f", seconds=1), task("t2", "g")],
     )
-    assert time.monotonic() - start < 15, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert "t1" not in raw.tasks or "ok" not in raw.tasks["t1"]["results"][0]
     assert raw.finished
 

@@ -68,6 +68,7 @@ def test_revoked_token_is_401(app, client, auth):
     assert count(app) == 0
 
 
+@pytest.mark.databases
 def test_token_is_stored_hashed(app, token):
     with app.extensions["grader"]["db"].session() as s:
         row = s.scalar(select(ApiToken))
@@ -97,6 +98,7 @@ def test_get_assignment_and_404(client, auth):
 # -- creating submissions ---------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_submit_multipart_is_committed_and_queued(app, client, auth):
     response = post_file(client, auth, student="s-001")
     assert response.status_code == 202
@@ -142,6 +144,7 @@ def test_submit_json_body(client, auth):
         ('{"filename": "hw.py", "content": "x=1", "student": 5}', "student"),
     ],
 )
+@pytest.mark.databases
 def test_malformed_json_is_400_and_writes_nothing(app, client, auth, body, field):
     response = client.post(
         "/api/v1/assignments/chain-rule/submissions",
@@ -182,6 +185,7 @@ def test_missing_file_is_400(app, client, auth):
         ("hw.py", b"\xff\xfe\x00bad"),
     ],
 )
+@pytest.mark.databases
 def test_ungradable_file_is_422_and_writes_nothing(app, client, auth, filename, data):
     assert_error(post_file(client, auth, data=data, filename=filename), 422, "submission_rejected")
     assert count(app) == 0 and count(app, Student) == 0
@@ -266,6 +270,7 @@ def test_download_is_an_inert_attachment(client, auth):
     assert "<" not in response.headers["Content-Disposition"]
 
 
+@pytest.mark.databases
 def test_list_submissions_filters(client, auth):
     post_file(client, auth, student="a")
     post_file(client, auth, student="b")
@@ -278,6 +283,7 @@ def test_list_submissions_filters(client, auth):
     assert [s["assignment"] for s in rows.get_json()] == ["xor-mlp"]
 
 
+@pytest.mark.databases
 def test_grades_of_ungraded_students(client, auth):
     post_file(client, auth, student="a")
     rows = client.get("/api/v1/assignments/chain-rule/grades", headers=auth).get_json()

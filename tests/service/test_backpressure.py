@@ -13,6 +13,8 @@ from grader.models import Submission, utcnow
 from tests.service.test_api import assert_error, count, post_file
 from tests.service.test_web import assert_error_page, upload
 
+pytestmark = pytest.mark.databases
+
 
 @pytest.fixture
 def app_config(app_config):

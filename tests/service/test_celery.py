@@ -28,7 +28,7 @@ import pytest
 from grader.models import Submission
 from tests.service.conftest import ASSIGNMENTS, submit_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 #: short, so that the submission of a killed worker comes back within the test; Redis's
 #: visibility timeout stays at its default (900 s): recovery does not wait for it

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
 from grader.models import Submission, utcnow
+
+pytestmark = pytest.mark.databases
 
 
 def age(app, sub_id, *, created=None, dispatched=None, status=None):

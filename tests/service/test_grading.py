@@ -3,6 +3,7 @@ gradebook, idempotent jobs, recovery of what a crash left behind."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from grader.models import GradingRun, Submission
@@ -38,6 +39,7 @@ def test_notebook_and_syntax_error(client, auth, grading, fixture_file):
     assert body["status"] in ("graded", "rejected") and not body["score"]
 
 
+@pytest.mark.databases
 def test_grades_best_and_latest(client, auth, grading, fixture_file):
     submit(client, auth, fixture_file, "correct.py", student="ann")
     assert grading.join(timeout=120)
@@ -55,6 +57,7 @@ def test_grades_best_and_latest(client, auth, grading, fixture_file):
     assert rows["bob"]["graded_at"]
 
 
+@pytest.mark.databases
 def test_a_job_enqueued_twice_is_graded_once(app, accepted):
     svc = app.extensions["grader"]
     sub = accepted()
@@ -65,6 +68,7 @@ def test_a_job_enqueued_twice_is_graded_once(app, accepted):
         assert len(runs) == 1 and runs[0].assignment_version >= 1 and runs[0].assignment_digest
 
 
+@pytest.mark.databases
 def test_start_recovers_queued_and_running(app, accepted):
     svc = app.extensions["grader"]
     ids = [accepted(student="r").id for _ in range(3)]

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from grader.grading import grade_submission
 from tests.service.test_restart import post
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 SUBMIT_ROUTE = "/api/v1/assignments/<slug>/submissions"
 

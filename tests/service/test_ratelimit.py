@@ -12,11 +12,6 @@ from grader.ratelimit import RateLimited, RateLimiter
 from tests.service.conftest import submit_file
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param  # the database plays no part here
-
-
 def test_two_web_processes_share_one_limit(redis_url):
     first, second = RateLimiter(redis_url), RateLimiter(redis_url)
     first.hit("ip:10.0.0.1", "2/minute")

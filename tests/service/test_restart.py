@@ -14,7 +14,7 @@ from sqlalchemy import select
 from grader.db import Database
 from grader.models import Submission
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 
 def post(url: str, token: str, filename: str, data: bytes) -> dict:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy import update
 
 from grader.models import GradingRun, Submission
 from grader.service import grade_submission
+
+pytestmark = pytest.mark.databases
 
 
 def make_old(path, seconds=7200):
