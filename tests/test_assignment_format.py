@@ -10,7 +10,7 @@ import pytest
 
 from grader.assignments import discover, load_assignment
 from grader.errors import AssignmentError
-from tests.conftest import grade_json, run_grader
+from tests.helpers import grade_json, run_grader
 
 SPEC = """
 title = "Doubling"

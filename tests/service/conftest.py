@@ -14,7 +14,6 @@ unless GRADER_TEST_REQUIRE_POSTGRES=1, where they fail.
 from __future__ import annotations
 
 import fcntl
-import io
 import os
 import re
 import shutil
@@ -30,10 +29,8 @@ from click.testing import CliRunner
 from grader.app import create_app
 from grader.db import upgrade
 from grader.service import accept_submission, sync_bundled
+from tests.service.helpers import ASSIGNMENTS, SUBMISSIONS
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ROOT / "assignments"
-SUBMISSIONS = ROOT / "submissions"
 REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN_URL = os.environ.get(
     "GRADER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -258,25 +255,6 @@ def csrf_token(client: Any) -> Callable[[str], str]:
 def fixture_file() -> Callable[[str], bytes]:
     """A submission from the repository's submissions/ folder, e.g. 'chain-rule/correct.py'."""
     return lambda name: (SUBMISSIONS / name).read_bytes()
-
-
-def submit_file(
-    client: Any,
-    auth: dict[str, str],
-    slug: str,
-    data: bytes,
-    filename: str = "hw.py",
-    student: str = "s1",
-) -> str:
-    """POST a file to the API as an LMS would; returns the id of the accepted submission."""
-    response = client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(data), filename), "student": student},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["id"]
 
 
 @pytest.fixture

@@ -3,40 +3,15 @@ the runner is not started, so accepted submissions stay queued)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grader.models import ApiToken, Student, Submission, utcnow
+from tests.service.helpers import assert_error, count, post_file
 
 CORRECT = b"def sigmoid(x):\n    return x\n"
-
-
-def count(app, model=Submission) -> int:
-    with app.extensions["grader"]["db"].session() as s:
-        return s.scalar(select(func.count()).select_from(model))
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert set(body["error"]) <= {"code", "message", "field"}
-    return body["error"]
-
-
-def post_file(client, auth, slug="chain-rule", data=CORRECT, filename="hw.py", **form):
-    return client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(data), filename), **form},
-        content_type="multipart/form-data",
-    )
 
 
 # -- authentication -------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from grader.models import GradingRun, Submission
 from grader.service import grade_submission
-from tests.service.conftest import submit_file
+from tests.service.helpers import submit_file
 
 
 def submit(client, auth, fixture_file, name, student="s1", slug="chain-rule"):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from grader.models import GradingRun
 from grader.service import grade_submission
-from tests.service.conftest import submit_file
+from tests.service.helpers import submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from grader.ratelimit import RateLimited, RateLimiter
-from tests.service.conftest import submit_file
+from tests.service.helpers import submit_file
 
 
 def test_two_web_processes_share_one_limit(redis_url):
