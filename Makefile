@@ -8,7 +8,7 @@ SANDBOX_PYTHON ?= /usr/bin/python3
 SANDBOX_ENV ?= .sandbox-env
 STUDENT_PACKAGES ?= numpy matplotlib scikit-learn scipy pandas tqdm ipython ipywidgets
 
-.PHONY: setup system run test lint bench clean constraints compose-test
+.PHONY: setup system run test test-fast typecheck lint bench clean constraints compose-test
 
 setup: system $(VENV)/.installed $(SANDBOX_ENV)/.installed
 	@$(PY) -m grader.sandbox.access $(SANDBOX_ENV)
@@ -52,10 +52,19 @@ $(SANDBOX_ENV)/.installed: Makefile grader/sandbox/seccomp_policy.py
 run: setup
 	$(VENV)/bin/grader serve
 
-test: setup
+test: setup typecheck
 	$(VENV)/bin/ruff check grader tests benchmarks assignments
 	$(VENV)/bin/ruff format --check grader tests benchmarks assignments
 	$(PY) -m pytest -q -n 4 --dist loadgroup
+
+# the edit loop: no slow tests (training, resource limits), no browser, no containers
+test-fast: setup
+	$(VENV)/bin/ruff check grader tests benchmarks assignments
+	$(PY) -m pytest -q -n 4 --dist loadgroup -m "not slow and not browser and not containers"
+
+# settings and the known exceptions are in pyproject.toml ([tool.mypy])
+typecheck: setup
+	$(VENV)/bin/mypy
 
 lint: setup
 	$(VENV)/bin/ruff check grader tests benchmarks assignments

@@ -14,7 +14,7 @@ from grader.diagnosis import catalogue, catalogue_for
 from grader.diagnosis.catalogue import CACHED_CATALOGUES
 from grader.engine import grade_file
 from grader.errors import AssignmentError
-from tests.conftest import grade_json, run_grader
+from tests.helpers import grade_json, run_grader
 
 SPEC = """
 title = "Doubling"

@@ -16,7 +16,7 @@ from grader.checks import Context
 from grader.checks.convergence import ConvergenceCheck
 from grader.engine import grade_file
 from grader.errors import AssignmentError
-from tests.conftest import SUBMISSIONS
+from tests.helpers import SUBMISSIONS
 
 XOR = find("xor-mlp")
 CIRCLES = find("circles-softmax")

@@ -1,4 +1,5 @@
-"""Grades the example corpus in ``submissions/`` through the CLI and checks each verdict.
+"""Grades the example corpus in ``submissions/`` and checks each verdict (in-process, once
+per file for this module and test_diagnosis.py: the CLI's contract is tested elsewhere).
 
 Every corpus file is named for what it gets wrong (see ``submissions/README.md``).
 Correct files must score full marks; each buggy file must fail exactly the checks
@@ -9,13 +10,11 @@ still converges with a wrong gradient, for instance).
 
 from __future__ import annotations
 
-import functools
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import corpus_params, graded
 
 pytestmark = pytest.mark.slow
 
@@ -227,19 +226,8 @@ def corpus_files() -> list[tuple[str, str]]:
     )
 
 
-@functools.cache  # each file is graded once per session, whichever tests ask
-def grade(slug: str, path: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "grader", "grade", slug, str(path), "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, (
-        f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
-    )
-    result = json.loads(proc.stdout)
+def grade(slug: str, name: str) -> dict:
+    result = graded(slug, name).to_dict()
     assert result["status"] == "graded", result
     assert result["assignment"] == slug
     assert result["max_score"] == pytest.approx(sum(c["max_score"] for c in result["checks"]))
@@ -254,18 +242,18 @@ def test_every_corpus_file_has_an_expectation():
     assert known - files == set(), "expectations for files that do not exist"
 
 
-@pytest.mark.parametrize(("slug", "name"), sorted(FULL_MARKS))
+@pytest.mark.parametrize(("slug", "name"), corpus_params(FULL_MARKS))
 def test_correct_submission_scores_full_marks(slug: str, name: str):
-    result = grade(slug, CORPUS / slug / name)
+    result = grade(slug, name)
     failed = {c["name"]: c["message"] for c in result["checks"] if not c["passed"]}
     assert failed == {}
     assert result["score"] == pytest.approx(result["max_score"])
 
 
-@pytest.mark.parametrize(("slug", "name"), sorted(EXPECTED_FAILURES))
+@pytest.mark.parametrize(("slug", "name"), corpus_params(EXPECTED_FAILURES))
 def test_buggy_submission_fails_the_checks_it_reaches(slug: str, name: str):
     expected = EXPECTED_FAILURES[(slug, name)]
-    result = grade(slug, CORPUS / slug / name)
+    result = grade(slug, name)
     checks = {c["name"]: c for c in result["checks"]}
     assert result["score"] < result["max_score"]
 
@@ -289,9 +277,9 @@ def test_buggy_submission_fails_the_checks_it_reaches(slug: str, name: str):
     assert wrongly_failed == {}, f"{name} should pass the checks its mistake does not reach"
 
 
-@pytest.mark.parametrize(("slug", "name"), sorted(DIAGNOSED))
+@pytest.mark.parametrize(("slug", "name"), corpus_params(DIAGNOSED))
 def test_buggy_submission_feedback_names_the_mistake(slug: str, name: str):
-    result = grade(slug, CORPUS / slug / name)
+    result = grade(slug, name)
     check = next(c for c in result["checks"] if c["name"] == DIAGNOSED[(slug, name)])
     assert not check["passed"]
     assert "likely mistake" in check["message"].lower(), check["message"]

@@ -15,10 +15,10 @@ from grader.assignment_folder import find
 from grader.diagnosis import catalogue_for, diagnose, mutation
 from grader.diagnosis.catalogue import Mutation, mutated_module
 from grader.engine import grade_file
-from tests.conftest import SUBMISSIONS, grade_json
+from tests.helpers import CORPUS_SEED, SUBMISSIONS, corpus_params, grade_json, graded
 
 DIRECT = ("function", "gradient")
-SEED = 11
+SEED = CORPUS_SEED
 
 # (slug, file) -> (the mistake(s) the feedback must name, equivalent explanations also allowed)
 CORPUS = {
@@ -123,10 +123,10 @@ def assert_diagnosed(slug: str, result, expected: set[str], equivalent: set[str]
     assert expected <= seen, f"never named: {expected - seen}"
 
 
-@pytest.mark.parametrize(("slug", "name"), sorted(CORPUS))
+@pytest.mark.parametrize(("slug", "name"), corpus_params(CORPUS))
 def test_corpus_mistake_is_named(slug: str, name: str) -> None:
     expected, equivalent = CORPUS[(slug, name)]
-    result = grade_file(find(slug), SUBMISSIONS / slug / name, seed=SEED)
+    result = graded(slug, name)
     assert_diagnosed(slug, result, expected, equivalent)
 
 
@@ -135,15 +135,15 @@ def test_every_corpus_bug_is_in_the_table() -> None:
     assert files <= set(CORPUS), f"add these to CORPUS: {sorted(files - set(CORPUS))}"
 
 
-FULL_MARKS = sorted(
-    p.relative_to(SUBMISSIONS)
+FULL_MARKS = {
+    (p.parent.name, p.name)
     for p in [*SUBMISSIONS.glob("*/correct*"), *SUBMISSIONS.glob("*/notebook_cell_error.ipynb")]
-)
+}
 
 
-@pytest.mark.parametrize("path", FULL_MARKS, ids=str)
-def test_correct_solutions_get_no_diagnosis(path: Path) -> None:
-    result = grade_file(find(path.parts[0]), SUBMISSIONS / path, seed=SEED)
+@pytest.mark.parametrize(("slug", "name"), corpus_params(FULL_MARKS))
+def test_correct_solutions_get_no_diagnosis(slug: str, name: str) -> None:
+    result = graded(slug, name)
     assert result.score == result.max_score
     assert not any(
         c.details.get("diagnosis") or c.details.get("observations") for c in result.checks

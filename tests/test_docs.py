@@ -8,7 +8,7 @@ import click
 
 from grader.cli import cli
 from grader.config import SETTINGS
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
 

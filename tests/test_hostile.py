@@ -17,13 +17,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from grader.sandbox import slots
 from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
@@ -40,6 +39,8 @@ class Attack:
     must_pass: tuple[str, ...] = ()
     max_seconds: float = 60.0
     slow: bool = False
+    #: waits on the run's time limits: graded with short ones (``short_timers``)
+    short_timers: bool = False
     details: bool = True  # also show the run log (the student's output) in the JSON
     shows_marker: bool = False  # the attack reports its loot/marker through feedback
     never_in_output: tuple[str, ...] = field(default_factory=tuple)
@@ -53,6 +54,8 @@ class Attack:
     max_stored_kb: float = 300.0
     zero: tuple[str, ...] = ()  # checks that must score nothing at all
     says: tuple[str, ...] = ()  # words the zero-scored checks' feedback must contain
+    #: lines the attack must have printed (``{marker}`` stands for its marker)
+    prints: tuple[str, ...] = ()
 
 
 LIMITS = Limits()
@@ -118,18 +121,22 @@ ATTACKS = {
     "exit_at_import": Attack(must_fail=("sigmoid", *BACKWARD)),
     "exit_in_function": Attack(must_fail=BACKWARD, must_pass=("sigmoid", "forward", "loss")),
     "kill_parent": Attack(must_fail=BACKWARD, must_pass=("sigmoid",)),
-    "fork_bomb": Attack(must_fail=BACKWARD, slow=True),
+    "fork_bomb": Attack(must_fail=BACKWARD, slow=True, short_timers=True),
     "daemon_survivor": Attack(must_pass=("sigmoid",)),
     "threads_keep_running": Attack(must_pass=("sigmoid_derivative",)),
-    "memory_bomb": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150),
-    "infinite_loop_toplevel": Attack(must_pass=("sigmoid", "backward"), slow=True, max_seconds=150),
+    "memory_bomb": Attack(
+        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
+    ),
+    "infinite_loop_toplevel": Attack(
+        must_pass=("sigmoid", "backward"), slow=True, short_timers=True, max_seconds=90
+    ),
     "infinite_loop_function": Attack(
-        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, max_seconds=150
+        must_fail=BACKWARD, must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
     ),
     "sleep_forever": Attack(
-        must_fail=("loss",), must_pass=("sigmoid",), slow=True, max_seconds=150
+        must_fail=("loss",), must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
     ),
-    "signals_ignored": Attack(must_fail=BACKWARD, slow=True, max_seconds=150),
+    "signals_ignored": Attack(must_fail=BACKWARD, slow=True, short_timers=True, max_seconds=90),
     "output_flood": Attack(must_pass=("loss",), slow=True, max_seconds=150),
     "escape_limits_from_pid1": Attack(
         must_fail=BACKWARD, must_pass=("sigmoid",), shows_marker=True, bounds=within_process_limits
@@ -140,7 +147,13 @@ ATTACKS = {
         shows_marker=True,
         bounds=within_memory_filesystems,
     ),
-    "daemon_clears_deathsig": Attack(must_fail=BACKWARD, must_pass=("sigmoid",), max_seconds=90),
+    "daemon_clears_deathsig": Attack(
+        must_fail=BACKWARD,
+        must_pass=("sigmoid",),
+        max_seconds=90,
+        # the parent-death signal that ends the run with the grader cannot be cleared
+        prints=("{marker} refused",),
+    ),
     "amplify_plot_shapes": Attack(
         slug="circles-softmax",
         must_fail=("circles-converges",),
@@ -195,6 +208,34 @@ def test_every_hostile_file_has_an_expectation():
     assert files == set(ATTACKS), files ^ set(ATTACKS)
 
 
+#: the time limits of the assignment copy that the slow attacks are graded with: they end
+#: by the same bounds (a cell, a task, the whole run cut at its limit) in seconds, not minutes
+SHORT_TIMERS = {"wall_seconds": 40, "cell_seconds": 4, "task_seconds": 4}
+SHORT_CONVERGENCE_SECONDS = 6
+
+
+@pytest.fixture(scope="session")
+def short_timers() -> Iterator[Path]:
+    """A folder of assignments (GRADER_ASSIGNMENTS_DIR) with the short time limits, which
+    the unprivileged variant can read too."""
+    root = Path(tempfile.mkdtemp(prefix="grader-short-timers-"))
+    root.chmod(0o755)
+    for slug in ("xor-mlp", "circles-softmax"):
+        shutil.copytree(REPO / "assignments" / slug, root / slug)
+        spec = root / slug / "assignment.toml"
+        text = re.sub(
+            r"^seconds = \d+$",
+            f"seconds = {SHORT_CONVERGENCE_SECONDS}",
+            spec.read_text(),
+            flags=re.M,
+        )
+        assert "[limits]" not in text, "merge the short timers into the assignment's own limits"
+        limits = "".join(f"{key} = {value}\n" for key, value in SHORT_TIMERS.items())
+        spec.write_text(f"{text}\n[limits]\n{limits}")
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def sandbox_available():
     if not shutil.which("bwrap"):
@@ -212,14 +253,19 @@ def marker_of(path: Path) -> str:
     return match.group(1)
 
 
-def other_users_uids(user: str) -> range:
-    """The uids the same attack's other variant runs under (it may run alongside)."""
-    if user == "root":
-        return range(60900, 61000)  # the unprivileged variants' own uids
-    return range(slots.FIRST_UID, slots.FIRST_UID + slots.POOL_SIZE)
+def armed(name: str, folder: Path) -> tuple[Path, str]:
+    """A copy of the attack whose marker is this run's own, so that the processes and files
+    of other runs of the same attack (the other variant, another suite on the machine)
+    are never taken for this run's."""
+    path = HOSTILE / f"{name}.py"
+    marker = f"{marker_of(path)}-{uuid.uuid4().hex[:12]}"
+    copy = folder / path.name
+    copy.write_text(path.read_text().replace(marker_of(path), marker))
+    return copy, marker
 
 
-def alive_with(marker: str, ignore_uids: range = range(0)) -> list[str]:
+def alive_with(marker: str) -> list[str]:
+    """Processes whose command line carries ``marker``, with what tells where they run."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -227,11 +273,14 @@ def alive_with(marker: str, ignore_uids: range = range(0)) -> list[str]:
         try:
             with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
                 cmd = fh.read()
-            uid = os.stat(f"/proc/{entry.name}").st_uid
+            if marker.encode() not in cmd:
+                continue
+            status = Path(f"/proc/{entry.name}/status").read_text()
         except OSError:
             continue
-        if marker.encode() in cmd and uid not in ignore_uids:
-            found.append(f"{entry.name}: {cmd[:200]!r}")
+        keep = ("PPid", "Uid", "NSpid", "State")
+        where = " ".join(line for line in status.splitlines() if line.split(":")[0] in keep)
+        found.append(f"{entry.name} ({' '.join(where.split())}): {cmd[:200]!r}")
     return found
 
 
@@ -336,9 +385,7 @@ def other_submission():
 def _params():
     for name, attack in ATTACKS.items():
         for user in USERS:
-            # tests that look for the same attack's processes run one after another
-            group = pytest.mark.xdist_group(f"{name}-{user}")
-            marks = [group] + ([pytest.mark.slow] if attack.slow else [])
+            marks = [pytest.mark.slow] if attack.slow else []
             yield pytest.param(name, attack, user, id=f"{name}-{user}", marks=marks)
 
 
@@ -352,18 +399,22 @@ def reported(marker: str, stdout: str) -> dict:
 
 
 @pytest.mark.parametrize(("name", "attack", "user"), list(_params()))
-def test_hostile_submission(name, attack, user, sandbox_available, other_submission, tmp_path):
+def test_hostile_submission(
+    name, attack, user, sandbox_available, other_submission, tmp_path, short_timers
+):
     skip_unless_user(user)
-    path = HOSTILE / f"{name}.py"
+    env = {"GRADER_ASSIGNMENTS_DIR": str(short_timers)} if attack.short_timers else None
+    path, marker = armed(name, tmp_path)
     source = path.read_text()
-    marker = marker_of(path)
     host_tmp = Path(tempfile.gettempdir())
     for stale in host_tmp.glob(f"{marker}*"):
         stale.unlink()
     sentinel = subprocess.Popen(["sleep", "300"])
     try:
         plots = tmp_path / "plots" if attack.plots else None
-        proc, seconds = grade(attack.slug, path, details=attack.details, user=user, plots=plots)
+        proc, seconds = grade(
+            attack.slug, path, details=attack.details, user=user, plots=plots, env=env
+        )
         sentinel_alive = sentinel.poll() is None
     finally:
         sentinel.kill()
@@ -408,6 +459,7 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
     for line in secret_lines(attack.slug, source):
         assert line not in output, f"a line of the reference came back: {line!r}"
     assert str(REPO / "assignments") not in output
+    assert str(short_timers) not in output
     for text in attack.never_in_output:
         assert text not in source, f"{text!r} is in the submission itself: a useless probe"
         assert text not in output, text
@@ -415,6 +467,8 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
         assert marker in proc.stdout, "the attack did not run (its report is missing)"
     if attack.bounds:
         attack.bounds(reported(marker, proc.stdout))
+    for line in attack.prints:
+        assert line.format(marker=marker) in result["log"]["stdout"].splitlines(), line
     assert grader_maxrss_mb(proc.stderr) < attack.max_grader_mb
     stored = {"checks": result["checks"], "log": result.get("log"), "error": result["error"]}
     assert len(json.dumps(stored)) < attack.max_stored_kb * 1024, "too much to store"
@@ -423,7 +477,7 @@ def test_hostile_submission(name, attack, user, sandbox_available, other_submiss
     assert sentinel_alive, "a process outside the sandbox was killed"
     assert not list(host_tmp.glob(f"{marker}*")), "the submission wrote into the host's /tmp"
     assert not list(REPO.glob(f"{marker}*")), "the submission wrote into the repository"
-    assert not alive_with(marker, other_users_uids(user)), "processes of the run survived it"
+    assert not alive_with(marker), "processes of the run survived it"
     assert seconds < attack.max_seconds, f"took {seconds:.1f} s"
     if not attack.details:
         assert marker not in proc.stdout, "forged output leaked into the CLI's JSON"
@@ -441,11 +495,9 @@ def test_forged_stdout_is_not_a_second_result(sandbox_available):
     assert "HOSTILE-FORGED" not in proc.stdout
 
 
-@pytest.mark.xdist_group("daemon_survivor-root")
-def test_daemon_cannot_act_later(sandbox_available):
+def test_daemon_cannot_act_later(sandbox_available, tmp_path):
     """The daemon would touch a marker file 8 s after starting: wait and look again."""
-    path = HOSTILE / "daemon_survivor.py"
-    marker = marker_of(path)
+    path, marker = armed("daemon_survivor", tmp_path)
     proc, _ = grade("xor-mlp", path, details=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     time.sleep(9)
@@ -453,16 +505,12 @@ def test_daemon_cannot_act_later(sandbox_available):
     assert not list(Path(tempfile.gettempdir()).glob(f"{marker}*"))
 
 
-@pytest.mark.parametrize(
-    "user",
-    [pytest.param(u, marks=pytest.mark.xdist_group(f"daemon_clears_deathsig-{u}")) for u in USERS],
-)
-def test_nothing_outlives_a_killed_grader(user, sandbox_available):
+@pytest.mark.parametrize("user", USERS)
+def test_nothing_outlives_a_killed_grader(user, sandbox_available, tmp_path):
     """The grader is killed mid-run (SIGKILL: no clean-up of its own runs). The run dies with
     it, a daemon that tried to clear its parent-death signal too, as root or not."""
     skip_unless_user(user)
-    path = HOSTILE / "daemon_clears_deathsig.py"
-    marker, others = marker_of(path), other_users_uids(user)
+    path, marker = armed("daemon_clears_deathsig", tmp_path)
     argv = grade_argv("xor-mlp", path, details=False, user=user)
     grader = subprocess.Popen(
         argv,
@@ -473,23 +521,21 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available):
     )
     try:
         deadline = time.monotonic() + 60
-        while not alive_with(marker, others) and time.monotonic() < deadline:
+        while not alive_with(marker) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert alive_with(marker, others), "the daemon never started"
+        assert alive_with(marker), "the daemon never started"
     finally:
         grader.kill()
         grader.wait()
     deadline = time.monotonic() + 5
-    while alive_with(marker, others) and time.monotonic() < deadline:
+    while alive_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not alive_with(marker, others), "processes of the run outlived the grader"
+    assert not alive_with(marker), "processes of the run outlived the grader"
 
 
-@pytest.mark.xdist_group("pickle_payload-root")
-def test_pickle_payload_never_runs(sandbox_available):
-    path = HOSTILE / "pickle_payload.py"
-    pwned = Path(tempfile.gettempdir()) / marker_of(path)
-    pwned.unlink(missing_ok=True)
+def test_pickle_payload_never_runs(sandbox_available, tmp_path):
+    path, marker = armed("pickle_payload", tmp_path)
+    pwned = Path(tempfile.gettempdir()) / marker
     proc, _ = grade("xor-mlp", path, details=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not pwned.exists()

@@ -14,7 +14,7 @@ from grader.checks.convergence import ConvergenceCheck
 from grader.engine import grade_file
 from grader.errors import AssignmentError
 from grader.plots import _loss_function, _student_run, _with_curve
-from tests.conftest import SUBMISSIONS
+from tests.helpers import SUBMISSIONS
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from grader.engine import grade
 from grader.sandbox import student_env
 from grader.sandbox.backends import default_student_env
 from grader.uploads import read_upload
-from tests.conftest import SUBMISSIONS
+from tests.helpers import SUBMISSIONS
 
 CORRECT = (SUBMISSIONS / "chain-rule" / "correct.py").read_text()
 

@@ -14,7 +14,7 @@ from grader.checks.base import _read_call, _read_mutated
 from grader.diagnosis import catalogue_for, diagnose
 from grader.diagnosis.observations import in_place
 from grader.engine import grade_file
-from tests.conftest import SUBMISSIONS
+from tests.helpers import SUBMISSIONS
 
 SEED = 11
 

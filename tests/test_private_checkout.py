@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.access import PREFIX, advice, blocking_parent
-from tests.conftest import SUBMISSIONS, run_grader
+from tests.helpers import SUBMISSIONS, run_grader
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -339,7 +339,7 @@ def test_fork_bomb_is_bounded_and_cleaned_up(backend):
         """,
         "print('AFTER-BOMB')",
     )
-    assert not raw.timed_out, raw  # the process limit ended the bomb, not the wall clock
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert "FORK-LIMIT" in raw.stdout, raw
     forks = int(raw.stdout.split("FORK-LIMIT")[1].split()[0])
     assert forks < FAST.processes + 2
@@ -411,7 +411,7 @@ def test_cell_timeouts_are_reported_and_later_cells_run(backend):
         "print('AFTER-TIMEOUTS')\ndef f():\n    return 1.5\n",
         tasks=[task("t1", "f")],
     )
-    assert not raw.timed_out, raw  # the cell time-outs ended them, not the wall clock
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert [c["status"] for c in raw.cells] == ["timeout", "timeout", "ok"], raw.cells
     assert "AFTER-TIMEOUTS" in raw.stdout
     assert ok_result(raw, "t1") == 1.5
@@ -429,7 +429,7 @@ def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
     )
     assert [c["status"] for c in raw.cells] == ["ok", "timeout", "ok"], raw
     assert "AFTER-LOOP" in raw.stdout
-    assert not raw.timed_out, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
 
 
 def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
@@ -460,6 +460,7 @@ def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
 
 
 def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
+    # the wall clock is far: the CPU limit, not the wall clock, must end the run
     limits = Limits(wall_seconds=120, cell_seconds=2, task_seconds=2, cpu_seconds=3)
     raw = run(
         backend,
@@ -471,8 +472,7 @@ def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
         """,
         limits=limits,
     )
-    # the CPU limit ended it, long before the wall clock (a loaded machine only stretches it)
-    assert not raw.timed_out, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert raw.returncode is not None and raw.returncode != 0
 
 
@@ -533,7 +533,7 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
             """,
             tasks=[task("t1", "f"), task("t2", "g")],
         )
-        assert not raw.timed_out, raw
+        assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
         assert not alive_with(marker)
         assert sentinel.poll() is None
     finally:
@@ -569,7 +569,7 @@ def test_kill_all_ends_the_run_and_spares_the_host(backend):
             """,
             tasks=[task("t1", "f")],
         )
-        assert not raw.timed_out, raw
+        assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
         assert "KILL-ALL-1" in raw.stdout, raw
         # the harness is the sandbox's pid 1: kill(-1) from inside cannot end the run early
         assert "SURVIVED" in raw.stdout
@@ -609,7 +609,6 @@ def test_inherited_descriptors_lead_nowhere(backend):
 
 def test_output_flood_is_capped(backend):
     limits = Limits(wall_seconds=60, cell_seconds=40, task_seconds=3, cpu_seconds=60)
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -624,7 +623,7 @@ def test_output_flood_is_capped(backend):
         tasks=[task("t1", "f")],
         limits=limits,
     )
-    assert time.monotonic() - start < limits.wall_seconds
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     cap = limits.output_kb * 1024
     assert cap <= len(raw.stdout) < cap + 200
     assert cap <= len(raw.stderr) < cap + 200
@@ -690,7 +689,7 @@ def test_detached_daemon_and_threads_do_not_survive(backend):
         """,
         tasks=[task("t1", "f")],
     )
-    assert not raw.timed_out, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert ok_result(raw, "t1") == 4.0
     assert raw.finished
     assert not alive_with(marker)
@@ -712,14 +711,13 @@ def test_results_channel_flood_is_cut(backend):
         """,
         limits=limits,
     )
-    assert not raw.timed_out, raw
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert raw.results_overflow
 
 
 def test_results_channel_without_newlines(backend):
     """One endless line: the runner must neither crash nor spend minutes re-scanning it."""
     limits = Limits(wall_seconds=60, cell_seconds=50, task_seconds=3, cpu_seconds=60)
-    start = time.monotonic()
     cpu0 = time.process_time()
     raw = run(
         backend,
@@ -734,7 +732,7 @@ def test_results_channel_without_newlines(backend):
     )
     assert raw.results_overflow
     assert time.process_time() - cpu0 < 15, "the trusted side spent too long on one line"
-    assert time.monotonic() - start < limits.wall_seconds
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
 
 
 @pytest.mark.parametrize(
@@ -979,7 +977,7 @@ def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
         """,
         tasks=[task("t1", "f", seconds=1), task("t2", "g")],
     )
-    assert not raw.timed_out, raw  # the task's own time-out ended it
+    assert not raw.timed_out, raw  # ended by its own limits, not the wall clock
     assert "t1" not in raw.tasks or "ok" not in raw.tasks["t1"]["results"][0]
     assert raw.finished
 

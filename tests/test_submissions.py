@@ -11,7 +11,7 @@ from grader import notebooks
 from grader.errors import SubmissionRejected
 from grader.uploads import UploadLimits, neutralise, read_upload
 from tests import upload_bombs
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def notebook(*sources: str, nbformat_version: int = 4) -> bytes:

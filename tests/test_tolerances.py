@@ -15,7 +15,7 @@ from grader.checks import Context
 from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
 from grader.checks.drivers import simulate
 from grader.engine import grade_file
-from tests.conftest import SUBMISSIONS
+from tests.helpers import SUBMISSIONS
 
 SLUGS = ["chain-rule", "xor-mlp", "circles-softmax"]
 SEEDS = range(50)

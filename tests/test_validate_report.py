@@ -13,7 +13,7 @@ from grader.diagnosis import catalogue_for
 from grader.diagnosis.quality import quality_report
 from grader.engine import grade_file
 from grader.plots import render_plots
-from tests.conftest import SUBMISSIONS, run_grader
+from tests.helpers import SUBMISSIONS, run_grader
 
 pytestmark = pytest.mark.slow
 

@@ -66,10 +66,12 @@ def _with_start_limits(argv: list[str], limits: Limits, nproc: int) -> list[str]
 
 
 def _nproc_budget(limits: Limits, uid: int | None) -> int:
-    """Without a uid of our own, RLIMIT_NPROC counts our other processes and threads too."""
+    """Without a uid of our own, RLIMIT_NPROC counts our other processes too, and every
+    thread of them (the grader's own included: numpy's, a service's). One more for the
+    thread that writes the job, which may still be alive when the student's code starts."""
     if uid is not None:
         return limits.processes
-    return slots.tasks_of(os.getuid()) + limits.processes
+    return slots.tasks_of(os.getuid()) + 1 + limits.processes
 
 
 class _Capped:

@@ -64,25 +64,35 @@ def proc_files(name: str) -> Iterator[tuple[int, str]]:
             continue
 
 
+def _status_fields(status: str, *names: str) -> dict[str, str]:
+    found = {}
+    for line in status.splitlines():
+        name, _, value = line.partition(":")
+        if name in names:
+            found[name] = value
+            if len(found) == len(names):
+                break
+    return found
+
+
 def processes_of(uid: int) -> list[int]:
     pids = []
     for pid, status in proc_files("status"):
-        for line in status.splitlines():
-            if line.startswith("Uid:"):
-                if int(line.split()[1]) == uid:
-                    pids.append(pid)
-                break
+        fields = _status_fields(status, "Uid")
+        if "Uid" in fields and int(fields["Uid"].split()[0]) == uid:
+            pids.append(pid)
     return pids
 
 
 def tasks_of(uid: int) -> int:
-    """Processes and threads of ``uid`` that this process can see: what RLIMIT_NPROC counts."""
-    count = 0
+    """Threads of every process whose real uid is ``uid``: what RLIMIT_NPROC counts
+    (a process with threads is several tasks, the grader's own included)."""
+    tasks = 0
     for _pid, status in proc_files("status"):
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("Uid", "-1").split()[0]) == uid:
-            count += int(fields.get("Threads", "1"))
-    return count
+        fields = _status_fields(status, "Uid", "Threads")
+        if "Uid" in fields and int(fields["Uid"].split()[0]) == uid:
+            tasks += int(fields.get("Threads", "1").split()[0] or 1)
+    return tasks
 
 
 #: how long to wait for a uid's killed processes to be gone: until then they still count

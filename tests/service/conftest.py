@@ -1,9 +1,11 @@
 """Fixtures for the service tests, after flaskr's conftest: ``app``, ``client``,
 ``runner`` (the ``grader`` CLI against the same database).
 
-Every test that takes ``app`` runs twice: on SQLite and on PostgreSQL. Each
-test gets a fresh, migrated database: a copy of a migrated SQLite file, or a
-PostgreSQL database created from a migrated template (one per session).
+Every test that takes ``app`` runs on SQLite; the database-sensitive ones (marked
+``databases``: migrations, leases, queue claims and counts, transactions that must
+write nothing) run on PostgreSQL too. Each test gets a fresh, migrated database: a
+copy of a migrated SQLite file, or a PostgreSQL database created from a migrated
+template (one per session).
 PostgreSQL is found through GRADER_TEST_POSTGRES_URL (default: postgres on
 127.0.0.1:5432, trust auth); when it is unreachable its tests are skipped,
 unless GRADER_TEST_REQUIRE_POSTGRES=1, where they fail.
@@ -12,7 +14,6 @@ unless GRADER_TEST_REQUIRE_POSTGRES=1, where they fail.
 from __future__ import annotations
 
 import fcntl
-import io
 import os
 import re
 import shutil
@@ -29,10 +30,8 @@ from grader.app import create_app
 from grader.db import upgrade
 from grader.http_common import Services
 from grader.operations import accept_submission, sync_bundled
+from tests.service.helpers import ASSIGNMENTS, SUBMISSIONS
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ROOT / "assignments"
-SUBMISSIONS = ROOT / "submissions"
 REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN_URL = os.environ.get(
     "GRADER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -120,20 +119,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    explicit = any(
+        "backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize")
+    )
+    if "backend" in metafunc.fixturenames and not explicit:
+        both = metafunc.definition.get_closest_marker("databases") is not None
+        names = ["sqlite", "postgresql"] if both else ["sqlite"]
+        metafunc.parametrize("backend", names, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database of this test: SQLite, and PostgreSQL too where marked ``databases``."""
     return request.param
 
 
 @pytest.fixture
 def database_factory(
-    backend: str, postgres: PostgresServer | None, sqlite_template: Path, tmp_path: Path
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[..., str]]:
-    """Makes database URLs for this test's backend: migrated (default) or empty."""
+    """Makes database URLs for this test's backend: migrated (default) or empty. The
+    PostgreSQL template and the SQLite one are made on first use only."""
     made: list[str] = []
+    postgres: PostgresServer | None = None
 
     def make(empty: bool = False) -> str:
+        nonlocal postgres
         if backend == "postgresql":
+            postgres = request.getfixturevalue("postgres")
             if postgres is None:
                 pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
             url = postgres.fresh(empty=empty)
@@ -141,7 +155,7 @@ def database_factory(
             return url
         path = tmp_path / f"db-{uuid.uuid4().hex[:6]}.db"
         if not empty:
-            shutil.copy(sqlite_template, path)
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
 
     yield make
@@ -242,25 +256,6 @@ def csrf_token(client: Any) -> Callable[[str], str]:
 def fixture_file() -> Callable[[str], bytes]:
     """A submission from the repository's submissions/ folder, e.g. 'chain-rule/correct.py'."""
     return lambda name: (SUBMISSIONS / name).read_bytes()
-
-
-def submit_file(
-    client: Any,
-    auth: dict[str, str],
-    slug: str,
-    data: bytes,
-    filename: str = "hw.py",
-    student: str = "s1",
-) -> str:
-    """POST a file to the API as an LMS would; returns the id of the accepted submission."""
-    response = client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(data), filename), "student": student},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["id"]
 
 
 @pytest.fixture

@@ -3,41 +3,16 @@ the runner is not started, so accepted submissions stay queued)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grader.http_common import Services
 from grader.models import ApiToken, Student, Submission, utcnow
+from tests.service.helpers import assert_error, count, post_file
 
 CORRECT = b"def sigmoid(x):\n    return x\n"
-
-
-def count(app, model=Submission) -> int:
-    with Services.of(app).db.session() as s:
-        return s.scalar(select(func.count()).select_from(model))
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert set(body["error"]) <= {"code", "message", "field"}
-    return body["error"]
-
-
-def post_file(client, auth, slug="chain-rule", data=CORRECT, filename="hw.py", **form):
-    return client.post(
-        f"/api/v1/assignments/{slug}/submissions",
-        headers=auth,
-        data={"file": (io.BytesIO(data), filename), **form},
-        content_type="multipart/form-data",
-    )
 
 
 # -- authentication -------------------------------------------------------------
@@ -69,6 +44,7 @@ def test_revoked_token_is_401(app, client, auth):
     assert count(app) == 0
 
 
+@pytest.mark.databases
 def test_token_is_stored_hashed(app, token):
     with Services.of(app).db.session() as s:
         row = s.scalar(select(ApiToken))
@@ -98,6 +74,7 @@ def test_get_assignment_and_404(client, auth):
 # -- creating submissions ---------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_submit_multipart_is_committed_and_queued(app, client, auth):
     response = post_file(client, auth, student="s-001")
     assert response.status_code == 202
@@ -143,6 +120,7 @@ def test_submit_json_body(client, auth):
         ('{"filename": "hw.py", "content": "x=1", "student": 5}', "student"),
     ],
 )
+@pytest.mark.databases
 def test_malformed_json_is_400_and_writes_nothing(app, client, auth, body, field):
     response = client.post(
         "/api/v1/assignments/chain-rule/submissions",
@@ -183,6 +161,7 @@ def test_missing_file_is_400(app, client, auth):
         ("hw.py", b"\xff\xfe\x00bad"),
     ],
 )
+@pytest.mark.databases
 def test_ungradable_file_is_422_and_writes_nothing(app, client, auth, filename, data):
     assert_error(post_file(client, auth, data=data, filename=filename), 422, "submission_rejected")
     assert count(app) == 0 and count(app, Student) == 0
@@ -267,6 +246,7 @@ def test_download_is_an_inert_attachment(client, auth):
     assert "<" not in response.headers["Content-Disposition"]
 
 
+@pytest.mark.databases
 def test_list_submissions_filters(client, auth):
     post_file(client, auth, student="a")
     post_file(client, auth, student="b")
@@ -279,6 +259,7 @@ def test_list_submissions_filters(client, auth):
     assert [s["assignment"] for s in rows.get_json()] == ["xor-mlp"]
 
 
+@pytest.mark.databases
 def test_grades_of_ungraded_students(client, auth):
     post_file(client, auth, student="a")
     rows = client.get("/api/v1/assignments/chain-rule/grades", headers=auth).get_json()

@@ -11,8 +11,9 @@ from sqlalchemy import update
 
 from grader.http_common import Services
 from grader.models import Submission, utcnow
-from tests.service.test_api import assert_error, count, post_file
-from tests.service.test_web import assert_error_page, upload
+from tests.service.helpers import assert_error, assert_error_page, count, post_file, upload
+
+pytestmark = pytest.mark.databases
 
 
 @pytest.fixture

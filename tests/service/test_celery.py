@@ -27,9 +27,9 @@ import pytest
 
 from grader.http_common import Services
 from grader.models import Submission
-from tests.service.conftest import ASSIGNMENTS, submit_file
+from tests.service.helpers import ASSIGNMENTS, scrape, submit_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 #: short, so that the submission of a killed worker comes back within the test; Redis's
 #: visibility timeout stays at its default (900 s): recovery does not wait for it
@@ -178,7 +178,6 @@ def test_a_worker_grades_what_the_service_queued(
     assert all(re.search(prefix, line) for line in lines), lines
 
     # the worker's own metrics endpoint sums what its pool process counted
-    from tests.service.test_metrics import scrape
 
     _, samples = scrape(f"http://127.0.0.1:{port}")
     graded = (("assignment", "xor-mlp"), ("outcome", "graded"))

@@ -140,6 +140,7 @@ def app_config(app_config):
     return {**app_config, "LEASE_SECONDS": 3}  # the runner looks for queued work every second
 
 
+@pytest.mark.databases
 def test_submissions_regrade_export(app, runner, accepted):
     svc = Services.of(app)
     for student, name in [
@@ -181,6 +182,7 @@ def test_submissions_regrade_export(app, runner, accepted):
     assert runner("export", "nope").exit_code == 1
 
 
+@pytest.mark.databases
 def test_commands_refuse_an_unmigrated_database(runner, monkeypatch, database_factory):
     monkeypatch.setenv("DATABASE_URL", database_factory(empty=True))
     result = runner("token", "list")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from grader.http_common import Services
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
 from grader.models import Submission, utcnow
+
+pytestmark = pytest.mark.databases
 
 
 def age(app, sub_id, *, created=None, dispatched=None, status=None):

@@ -3,12 +3,13 @@ gradebook, idempotent jobs, recovery of what a crash left behind."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
-from tests.service.conftest import submit_file
+from tests.service.helpers import submit_file
 
 
 def submit(client, auth, fixture_file, name, student="s1", slug="chain-rule"):
@@ -39,6 +40,7 @@ def test_notebook_and_syntax_error(client, auth, grading, fixture_file):
     assert body["status"] in ("graded", "rejected") and not body["score"]
 
 
+@pytest.mark.databases
 def test_grades_best_and_latest(client, auth, grading, fixture_file):
     submit(client, auth, fixture_file, "correct.py", student="ann")
     assert grading.join(timeout=120)
@@ -56,6 +58,7 @@ def test_grades_best_and_latest(client, auth, grading, fixture_file):
     assert rows["bob"]["graded_at"]
 
 
+@pytest.mark.databases
 def test_a_job_enqueued_twice_is_graded_once(app, accepted):
     svc = Services.of(app)
     sub = accepted()
@@ -66,6 +69,7 @@ def test_a_job_enqueued_twice_is_graded_once(app, accepted):
         assert len(runs) == 1 and runs[0].assignment_version >= 1 and runs[0].assignment_digest
 
 
+@pytest.mark.databases
 def test_start_recovers_queued_and_running(app, accepted):
     svc = Services.of(app)
     ids = [accepted(student="r").id for _ in range(3)]

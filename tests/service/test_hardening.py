@@ -9,7 +9,7 @@ import re
 import pytest
 
 from grader.security_headers import HEADERS
-from tests.service.test_api import assert_error, count, post_file
+from tests.service.helpers import assert_error, count, post_file
 
 SUBMIT = "/api/v1/assignments/chain-rule/submissions"
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from grader.grading import Run, grade_submission, write_run
 from grader.http_common import Services
 from grader.leases import Heartbeat, claim, reclaim_expired, release_owner, renew
 from grader.models import GradingRun, Submission, utcnow
+
+pytestmark = pytest.mark.databases
 
 
 def expire(db, sub_id, seconds_ago=1.0):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 
 import pytest
 from prometheus_client import REGISTRY
@@ -13,23 +12,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from grader.grading import grade_submission
 from grader.http_common import Services
-from tests.service.test_restart import post
+from tests.service.helpers import post, scrape
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 SUBMIT_ROUTE = "/api/v1/assignments/<slug>/submissions"
-
-
-def scrape(url: str) -> tuple[str, dict[tuple[str, tuple], float]]:
-    with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
-        content_type = response.headers["Content-Type"]
-        text = response.read().decode()
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-    return content_type, samples
 
 
 def test_a_real_scrape_of_a_serving_grader(live_server, fixture_file):

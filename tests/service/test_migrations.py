@@ -3,6 +3,7 @@ step down and up again, and end exactly at what the models describe."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -10,6 +11,8 @@ from sqlalchemy import inspect, text
 
 from grader.db import Database, alembic_config, current_revision, downgrade, upgrade
 from grader.models import Base, GradingRun
+
+pytestmark = pytest.mark.databases
 
 
 def revisions(url: str) -> list[str]:

@@ -10,12 +10,7 @@ import pytest
 
 from grader.http_common import Services
 from grader.ratelimit import RateLimited, RateLimiter
-from tests.service.conftest import submit_file
-
-
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param  # the database plays no part here
+from tests.service.helpers import submit_file
 
 
 def test_two_web_processes_share_one_limit(redis_url):

@@ -3,43 +3,16 @@ ends graded (the real `grader serve` process, the real engine)."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from grader.db import Database
 from grader.models import Submission
+from tests.service.helpers import post
 
-pytestmark = pytest.mark.slow
-
-
-def post(url: str, token: str, filename: str, data: bytes) -> dict:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="student"\r\n\r\nrs\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{filename}"\r\nContent-Type: text/x-python\r\n\r\n'
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 202
-        return json.load(response)
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
 
 def statuses(url: str) -> dict[str, str]:

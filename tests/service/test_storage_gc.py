@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy import update
 
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
+
+pytestmark = pytest.mark.databases
 
 
 def make_old(path, seconds=7200):

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from sqlalchemy import func, select
 
-from grader.http_common import Services
-from grader.models import Submission
+from tests.service.helpers import assert_error_page, count, upload
 
 CODE = b"def sigmoid(x):\n    return x\n"
-
-
-def count(app) -> int:
-    with Services.of(app).db.session() as s:
-        return s.scalar(select(func.count()).select_from(Submission))
-
-
-def upload(
-    client, csrf_token, slug="chain-rule", data=CODE, filename="hw.py", student="s-1", token=True
-):
-    form = {"student": student, "file": (io.BytesIO(data), filename)}
-    if token:
-        form["csrf_token"] = csrf_token(slug)
-    return client.post(f"/assignments/{slug}", data=form, content_type="multipart/form-data")
-
-
-def assert_error_page(response, status: int, words: str) -> str:
-    assert response.status_code == status
-    assert response.mimetype == "text/html"
-    html = response.get_data(as_text=True)
-    assert "Traceback" not in html
-    assert words in html, html
-    return html
 
 
 def test_index_lists_assignments(client):

@@ -1,0 +1,61 @@
+"""What several test modules use: the grader CLI, the example corpus graded once."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.assignment_folder import find
+from grader.engine import grade_file
+from grader.results import GradeResult
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMISSIONS = ROOT / "submissions"
+#: the seed the corpus is graded with (in-process, see ``graded``)
+CORPUS_SEED = 11
+
+
+def run_grader(
+    *args: str, env: dict | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def grade_json(
+    slug: str, path: Path | str, *extra: str, env: dict | None = None
+) -> tuple[int, dict]:
+    proc = run_grader("grade", slug, str(path), "--json", *extra, env=env)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@functools.cache
+def graded(slug: str, name: str) -> GradeResult:
+    """A corpus file (``submissions/SLUG/NAME``) graded in this process with the real
+    sandbox, once whichever tests ask: the tests of one file share ``corpus_group``, so
+    that they run in one test process and the file is graded once per suite."""
+    return grade_file(find(slug), SUBMISSIONS / slug / name, seed=CORPUS_SEED)
+
+
+def corpus_group(slug: str, name: str) -> pytest.MarkDecorator:
+    return pytest.mark.xdist_group(f"corpus-{slug}-{name}")
+
+
+def corpus_params(files) -> list:
+    """(slug, name) parameters, each in its file's group (see ``graded``)."""
+    return [
+        pytest.param(slug, name, marks=corpus_group(slug, name), id=f"{slug}-{name}")
+        for slug, name in sorted(files)
+    ]

@@ -1,0 +1,122 @@
+"""What several service test modules use: requests as an LMS or a browser sends them,
+the checks of an error response, counts of rows."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from grader.http_common import Services
+from grader.models import Submission
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENTS = ROOT / "assignments"
+SUBMISSIONS = ROOT / "submissions"
+#: a small submission that is accepted (and, graded, scores little)
+CODE = b"def sigmoid(x):\n    return x\n"
+
+
+def count(app, model=Submission) -> int:
+    with Services.of(app).db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert set(body["error"]) <= {"code", "message", "field"}
+    return body["error"]
+
+
+def post_file(client, auth, slug="chain-rule", data=CODE, filename="hw.py", **form):
+    return client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (io.BytesIO(data), filename), **form},
+        content_type="multipart/form-data",
+    )
+
+
+def upload(
+    client, csrf_token, slug="chain-rule", data=CODE, filename="hw.py", student="s-1", token=True
+):
+    form = {"student": student, "file": (io.BytesIO(data), filename)}
+    if token:
+        form["csrf_token"] = csrf_token(slug)
+    return client.post(f"/assignments/{slug}", data=form, content_type="multipart/form-data")
+
+
+def assert_error_page(response, status: int, words: str) -> str:
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html
+    assert words in html, html
+    return html
+
+
+def submit_file(
+    client: Any,
+    auth: dict[str, str],
+    slug: str,
+    data: bytes,
+    filename: str = "hw.py",
+    student: str = "s1",
+) -> str:
+    """POST a file to the API as an LMS would; returns the id of the accepted submission."""
+    response = client.post(
+        f"/api/v1/assignments/{slug}/submissions",
+        headers=auth,
+        data={"file": (io.BytesIO(data), filename), "student": student},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()["id"]
+
+
+def post(url: str, token: str, filename: str, data: bytes) -> dict:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="student"\r\n\r\nrs\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: text/x-python\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 202
+        return json.load(response)
+
+
+def scrape(url: str) -> tuple[str, dict[tuple[str, tuple], float]]:
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+        content_type = response.headers["Content-Type"]
+        text = response.read().decode()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    return content_type, samples
