@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,9 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from grader.courses import Course, Release, User
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,8 +54,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        if value is not None:
+            # stored in UTC: SQLite keeps the wall time only, whatever the zone
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
@@ -92,14 +96,6 @@ class Assignment(Base):
         }
 
 
-class Student(Base):
-    __tablename__ = "students"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 
@@ -110,6 +106,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the course the token acts in, and as whom: an LMS token is an instructor of one
+    #: course; a site-wide token (no course) is used by site administrators only
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    role: Mapped[str] = mapped_column(String(16), default="instructor")
+
+    course: Mapped[Course | None] = relationship()
 
     TOKEN_PREFIX = "grd_"
 
@@ -119,10 +121,15 @@ class ApiToken(Base):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def generate(cls, name: str) -> tuple[ApiToken, str]:
+    def generate(
+        cls, name: str, course_id: int | None = None, role: str = "instructor"
+    ) -> tuple[ApiToken, str]:
         """A new token row and the plain token, which is shown once and never stored."""
         plain = cls.TOKEN_PREFIX + secrets.token_urlsafe(32)
-        return cls(name=name, token_hash=cls.hash(plain), prefix=plain[:10]), plain
+        row = cls(
+            name=name, token_hash=cls.hash(plain), prefix=plain[:10], course_id=course_id, role=role
+        )
+        return row, plain
 
     @property
     def active(self) -> bool:
@@ -132,20 +139,29 @@ class ApiToken(Base):
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
-        Index("ix_submissions_assignment_student", "assignment_id", "student_id"),
+        Index("ix_submissions_release_user", "release_id", "user_id"),
+        Index("ix_submissions_assignment_id", "assignment_id"),
         Index("ix_submissions_status", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
-    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"))
+    #: the release (assignment in a course) it was uploaded to, and by whom (None: an
+    #: anonymous upload from before courses existed, or an API upload naming no student)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     filename: Mapped[str] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: the raw score of the latest grading run, and what counts after the late penalty
     score: Mapped[float | None] = mapped_column(Float)
+    counted_score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
+    #: uploaded after the (student's own) due date; its score is multiplied by late_factor
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_factor: Mapped[float] = mapped_column(Float, default=1.0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -158,7 +174,8 @@ class Submission(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignment: Mapped[Assignment] = relationship(back_populates="submissions")
-    student: Mapped[Student | None] = relationship()
+    release: Mapped[Release] = relationship()
+    user: Mapped[User | None] = relationship()
     runs: Mapped[list[GradingRun]] = relationship(
         back_populates="submission", order_by="GradingRun.id", cascade="all, delete-orphan"
     )
@@ -219,3 +236,7 @@ class CheckRecord(Base):
             "max_score": self.max_score,
             "message": self.message,
         }
+
+
+# the course tables share this metadata (and the mapper registry): import them with it
+import grader.courses  # noqa: E402, F401

@@ -11,10 +11,9 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from grader.app import services
-from grader.errors import SubmissionRejected
+from grader.errors import BadRequest, SubmissionRejected
 from grader.models import Submission
 from grader.service import (
-    BadRequest,
     accept_submission,
     admit_upload,
     count_upload,
@@ -104,13 +103,13 @@ def submission(submission_id: str) -> str:
         if sub is None:
             raise NotFound("There is no submission with this id.")
         attempts: list[Submission] = []
-        if sub.student_id is not None:
+        if sub.user_id is not None:
             attempts = list(
                 session.scalars(
                     select(Submission)
                     .where(
-                        Submission.student_id == sub.student_id,
-                        Submission.assignment_id == sub.assignment_id,
+                        Submission.user_id == sub.user_id,
+                        Submission.release_id == sub.release_id,
                     )
                     .order_by(Submission.created_at.desc())
                 )

@@ -211,10 +211,11 @@ def runner(app: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
 
 @pytest.fixture
 def token(app: Any) -> str:
+    from grader.course_admin import default_course
     from grader.models import ApiToken
 
     with app.extensions["grader"]["db"].begin() as session:
-        row, plain = ApiToken.generate("test-lms")
+        row, plain = ApiToken.generate("test-lms", course_id=default_course(session).id)
         session.add(row)
     return plain
 
