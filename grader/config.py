@@ -41,6 +41,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs sessions and CSRF tokens. Default: random, kept in <instance>/secret_key.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "GRADER_PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        "The address people open the service at; sign-in links start with it. An https:// "
+        "address also marks the session cookie Secure (sent over HTTPS only).",
+    ),
+    Setting(
         "BROKER_URL",
         "GRADER_BROKER_URL",
         None,

@@ -23,6 +23,10 @@ LAZY_COMMANDS = {
     "export": "grader.cli.admin:export_command",
     "storage": "grader.cli.storage:storage_group",
     "worker": "grader.cli.worker:worker_command",
+    "user": "grader.cli.people:user_group",
+    "course": "grader.cli.people:course_group",
+    "release": "grader.cli.people:release_group",
+    "roster": "grader.cli.people:roster_group",
 }
 
 
