@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from grader.app import services
-from grader.errors import BadRequest, SubmissionRejected
+from grader.errors import BadRequest, SubmissionRejected, UploadRefused
 from grader.models import Submission
 from grader.service import (
     accept_submission,
@@ -79,7 +79,7 @@ def assignment(slug: str) -> Any:
                     data=upload.read(),
                     student=form.student.data,
                 )
-            except (SubmissionRejected, BadRequest) as exc:
+            except (SubmissionRejected, BadRequest, UploadRefused) as exc:
                 form.file.errors = [exc.message]
                 status = exc.status_code
             else:
