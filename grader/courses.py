@@ -1,7 +1,8 @@
 """Who acts, in which course, and by when: users (with the external identities an
 LMS launch will bring), courses, enrolments, the release of an assignment in a
 course with its deadlines and policy, per-student extensions, and single-use
-sign-in links. Tables only; the rules live in ``grader.policy``."""
+sign-in links. Tables only; the rules live in ``grader.policy``. ``grader.models``
+imports this module, so importing either maps both."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grader.models import Base, UTCDateTime, utcnow
+from grader.orm import Base, UTCDateTime, utcnow
 from grader.policy import ReleasePolicy
 
 if TYPE_CHECKING:

@@ -5,68 +5,34 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-if TYPE_CHECKING:
-    from grader.courses import Course, Release, User
+# the course tables share the metadata and mapper registry: loaded with these models
+from grader.courses import Course, Release, User
+from grader.orm import Base, UTCDateTime, utcnow
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+__all__ = ["Base", "UTCDateTime", "utcnow"]
 
 STATUSES = ("queued", "running", "graded", "rejected", "error")
 FINISHED = ("graded", "rejected", "error")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_public_id() -> str:
     """Submission ids are unguessable: a result URL is all a student needs to see it."""
     return secrets.token_hex(12)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes on every backend (SQLite hands back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None:
-            # stored in UTC: SQLite keeps the wall time only, whatever the zone
-            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Assignment(Base):
@@ -236,7 +202,3 @@ class CheckRecord(Base):
             "max_score": self.max_score,
             "message": self.message,
         }
-
-
-# the course tables share this metadata (and the mapper registry): import them with it
-import grader.courses  # noqa: E402, F401

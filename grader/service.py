@@ -17,9 +17,9 @@ from grader.course_admin import release_in_default_course
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
 from grader.grading import grade_submission  # noqa: F401 - callers find it here too
+from grader.intake import accept_submission  # noqa: F401 - callers find it here too
 from grader.models import FINISHED, Assignment, GradingRun, Submission, utcnow
 from grader.ratelimit import RateLimited, RateLimiter
-from grader.uploads import accept_submission  # noqa: F401 - callers find it here too
 
 log = logging.getLogger(__name__)
 

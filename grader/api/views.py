@@ -16,6 +16,7 @@ from grader.app import services
 from grader.courses import Release
 from grader.errors import BadRequest, GraderError
 from grader.gradebook import gradebook
+from grader.intake import Uploader, resolve_release
 from grader.models import GradingRun, Submission
 from grader.service import (
     accept_submission,
@@ -26,7 +27,6 @@ from grader.service import (
     load_submission,
 )
 from grader.stored_plots import submission_plots
-from grader.uploads import Uploader, resolve_release
 
 PUBLIC = {"api.openapi"}
 

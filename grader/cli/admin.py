@@ -358,7 +358,7 @@ def export_command(slug: str, fmt: str, which: str, course: str, output: Any) ->
     and attempt count."""
     from grader.course_admin import get_course
     from grader.gradebook import gradebook
-    from grader.uploads import resolve_release
+    from grader.intake import resolve_release
 
     with services() as svc, svc["db"].session() as session:
         try:

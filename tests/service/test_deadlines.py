@@ -21,9 +21,9 @@ from grader.course_admin import (
     release_assignment,
 )
 from grader.errors import UploadRefused
+from grader.intake import Uploader
 from grader.models import ApiToken, Submission, utcnow
 from grader.service import accept_submission, get_assignment
-from grader.uploads import Uploader
 
 CORRECT = "chain-rule/correct.py"
 
