@@ -25,15 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks.convergence import ConvergenceCheck
 from grader.checks.pool import accuracy, variants
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 
 def load(path: Path) -> types.SimpleNamespace:
     """A corpus file's functions (its cells run in order, failing ones skipped)."""
-    submission = read_submission(path.name, path.read_bytes())
+    submission = read_upload(path.name, path.read_bytes())
     ns: dict = {"__name__": "corpus"}
     for cell in submission.cells:
         with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):

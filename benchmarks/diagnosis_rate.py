@@ -70,7 +70,7 @@ def judge(file: str, expected: dict, result) -> Verdict:
 
 
 def measure(corpus: str) -> list[Verdict]:
-    from grader.assignments import find
+    from grader.assignment_folder import find
     from grader.engine import grade_file
 
     folder, _ = CORPORA[corpus]

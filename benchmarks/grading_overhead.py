@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import assignments  # noqa: E402
+from grader import assignment_folder  # noqa: E402
 from grader.checks import Context, Outcome  # noqa: E402
 from grader.engine import grade  # noqa: E402
 from grader.sandbox.backends import CHILD_ENV, default_python, default_student_env, make_backend  # noqa: E402
 from grader.sandbox.pool import WarmPool  # noqa: E402
-from grader.submissions import read_submission  # noqa: E402
+from grader.uploads import read_upload  # noqa: E402
 
 
 def median_time(fn, runs: int) -> float:
@@ -80,8 +80,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     notebook = Path(args.notebook)
-    assignment = assignments.find(args.assignment)
-    submission = read_submission(notebook.name, notebook.read_bytes())
+    assignment = assignment_folder.find(args.assignment)
+    submission = read_upload(notebook.name, notebook.read_bytes())
     python = default_python()
     rows = []
     with tempfile.TemporaryDirectory() as workdir:

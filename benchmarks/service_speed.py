@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT))
 from grader.db import Database, upgrade  # noqa: E402
 from grader.jobs.embedded import EmbeddedRunner  # noqa: E402
 from grader.models import FINISHED, Submission  # noqa: E402
+from grader.operations import accept_submission, sync_bundled  # noqa: E402
 from grader.sandbox.backends import default_python  # noqa: E402
-from grader.service import accept_submission, sync_bundled  # noqa: E402
 from grader.storage import BlobStore  # noqa: E402
-from grader.submissions import read_submission  # noqa: E402
+from grader.uploads import read_upload  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading_overhead import median_time, run_plain  # noqa: E402
@@ -49,11 +49,11 @@ POLL = 0.02
 
 def plot_cost(slug: str, notebook: Path, runs: int) -> tuple[float, float]:
     """Seconds to draw one result's plots the first time, and again (median)."""
-    from grader import assignments
+    from grader import assignment_folder
     from grader.engine import grade_file
     from grader.plots import render_plots
 
-    assignment = assignments.find(slug)
+    assignment = assignment_folder.find(slug)
     result = grade_file(assignment, notebook, seed=1)
     start = time.perf_counter()
     render_plots(assignment, result)
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20)
     args = parser.parse_args()
     notebook = Path(args.notebook).resolve()
-    submission = read_submission(notebook.name, notebook.read_bytes())
+    submission = read_upload(notebook.name, notebook.read_bytes())
     with tempfile.TemporaryDirectory() as workdir:
         script = Path(workdir) / "cells.py"
         script.write_text("\n".join(c["source"] for c in submission.cells))

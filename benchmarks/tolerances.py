@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import assignments  # noqa: E402
+from grader import assignment_folder  # noqa: E402
 from grader.checks import Context  # noqa: E402
 from grader.checks.compare import (  # noqa: E402
     DEFAULT_TOLERANCE,
@@ -194,8 +194,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
     seeds = range(args.seeds)
-    for slug in args.slugs or sorted(assignments.discover()):
-        assignment = assignments.find(slug)
+    for slug in args.slugs or sorted(assignment_folder.discover()):
+        assignment = assignment_folder.find(slug)
         print(f"{slug} ({args.seeds} seeds; tolerance {DEFAULT_TOLERANCE:g})")
         for name, (top, bare) in correct_figures(assignment, seeds).items():
             print(f"  {name:38s} largest {top:8.2e}   beyond float32 rounding {bare:8.2e}")

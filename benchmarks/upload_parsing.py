@@ -1,5 +1,5 @@
 """What reading one upload costs the web process: seconds and peak memory of
-``read_submission`` on hostile and heavy notebooks (medians of several runs).
+``read_upload`` on hostile and heavy notebooks (medians of several runs).
 
     python benchmarks/upload_parsing.py [--runs N] [CASE ...]
 
@@ -46,7 +46,7 @@ def status(key):
             return int(line.split()[1]) * 1024
 
 from grader.errors import SubmissionRejected
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 data = Path(sys.argv[1]).read_bytes()
 try:
@@ -57,7 +57,7 @@ Path("/proc/self/clear_refs").write_text("5")
 before = status("VmRSS")
 start = time.perf_counter()
 try:
-    sub = read_submission("upload.ipynb", data)
+    sub = read_upload("upload.ipynb", data)
     outcome = f"accepted ({len(sub.cells)} code cells)"
 except SubmissionRejected as exc:
     outcome = "rejected: " + exc.message

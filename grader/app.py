@@ -8,13 +8,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from grader import http_metrics, security_headers
 from grader.config import default_instance_path, load_config
 from grader.db import Database
 from grader.errors import GraderError
+from grader.http_common import EXTENSION, Services, error_response
 from grader.json_bodies import BoundedJSONProvider
 from grader.storage import BlobStore
 
@@ -40,72 +41,35 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    init_extensions(app)
+    from flask_wtf.csrf import CSRFProtect
+
+    app.extensions[EXTENSION] = make_services(app.config)
+    csrf = CSRFProtect(app)
 
     from grader.api import bp as api_bp
     from grader.web import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.extensions["grader"]["csrf"].exempt(api_bp)  # token-authenticated, no cookies
+    csrf.exempt(api_bp)  # token-authenticated, no cookies
     register_error_handlers(app)
     security_headers.init_app(app)
     http_metrics.init_app(app)
     return app
 
 
-def init_extensions(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFProtect
-
+def make_services(config: dict[str, Any]) -> Services:
     from grader.jobs import make_queue
     from grader.ratelimit import RateLimiter, storage_url
 
-    database = Database(app.config["DATABASE_URL"])
-    store = BlobStore(app.config["STORAGE_DIR"])
-    csrf = CSRFProtect(app)
-    app.extensions["grader"] = {
-        "db": database,
-        "store": store,
-        "queue": make_queue(app.config, database, store),
-        "limiter": RateLimiter(storage_url(app.config)),
-        "csrf": csrf,
-    }
-
-
-def wants_json() -> bool:
-    if request.blueprint == "api" or request.path.startswith("/api/"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and (
-        request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    database = Database(config["DATABASE_URL"])
+    store = BlobStore(config["STORAGE_DIR"])
+    return Services(
+        db=database,
+        store=store,
+        queue=make_queue(config, database, store),
+        limiter=RateLimiter(storage_url(config)),
     )
-
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    *,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Any:
-    if wants_json():
-        body: dict[str, Any] = {"code": code, "message": message}
-        if field:
-            body["field"] = field
-        response = jsonify({"error": body})
-    else:
-        response = app_render_error(status, message)
-    response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
-
-
-def app_render_error(status: int, message: str) -> Any:
-    from flask import make_response
-
-    return make_response(render_template("error.html", status=status, message=message))
 
 
 _CODES = {
@@ -157,10 +121,3 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             500, "internal_error", "Something went wrong on our side; it has been logged."
         )
-
-
-def services() -> dict[str, Any]:
-    """The current app's database, file store, job queue and rate limiter."""
-    from flask import current_app
-
-    return current_app.extensions["grader"]

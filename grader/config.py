@@ -190,6 +190,22 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def default(key: str) -> Any:
+    """The documented default of a setting (for code that runs without a loaded config)."""
+    return _BY_KEY[key].default
+
+
+def assignments_dir(environ: dict[str, str] | None = None) -> Path:
+    """The folder of bundled assignments: GRADER_ASSIGNMENTS_DIR, else the default above
+    (for the commands that grade without an instance: `grader grade`, `grader validate`)."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    setting = _BY_KEY["ASSIGNMENTS_DIR"]
+    return Path(environ.get(setting.env) or setting.default)
+
+
 def _coerce(setting: Setting, value: Any) -> Any:
     if value is None or setting.kind is str:
         return value
@@ -221,8 +237,30 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+#: the environment variable that names the instance folder
+INSTANCE_ENV = "GRADER_INSTANCE_PATH"
+
+
 def default_instance_path() -> Path:
-    return Path(os.environ.get("GRADER_INSTANCE_PATH") or (Path.cwd() / "instance")).resolve()
+    """GRADER_INSTANCE_PATH, else ``instance/`` in the current folder (documented; the
+    commands that create it say where)."""
+    return Path(os.environ.get(INSTANCE_ENV) or (Path.cwd() / "instance")).resolve()
+
+
+def existing_database_url(instance_path: Path, environ: dict[str, str] | None = None) -> str | None:
+    """The service database's URL if there is one to look in, creating nothing: DATABASE_URL,
+    the instance's config.py, or the default SQLite file when it exists."""
+    environ = dict(os.environ) if environ is None else environ
+    url = environ.get("DATABASE_URL")
+    if not url and instance_path.is_dir():
+        url = read_instance_config(instance_path).get("DATABASE_URL")
+        if not url and (instance_path / "grader.db").is_file():
+            url = f"sqlite:///{instance_path / 'grader.db'}"
+    if not url:
+        return None
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None  # connecting would create an empty file
+    return normalise_database_url(url)
 
 
 def load_config(
@@ -261,8 +299,9 @@ def load_config(
 
     if config["LOG_FORMAT"] not in FORMATS:
         raise ValueError(f"GRADER_LOG_FORMAT must be text or json, got {config['LOG_FORMAT']!r}")
-    if config["LEASE_SECONDS"] <= 0:
-        raise ValueError("GRADER_LEASE_SECONDS must be above 0")
+    for key in ("LEASE_SECONDS", "BROKER_VISIBILITY_TIMEOUT", "BROKER_SWEEP_INTERVAL"):
+        if config[key] <= 0:
+            raise ValueError(f"{_BY_KEY[key].env} must be above 0")
 
     for s in SETTINGS:
         if s.key.startswith("RATE_LIMIT_") and s.key != "RATE_LIMIT_STORAGE":

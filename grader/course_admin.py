@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from grader import policy
 from grader.courses import (
     DEFAULT_COURSE,
+    MAX_LOGIN,
     ROLES,
     Course,
     Enrollment,
@@ -25,7 +26,6 @@ from grader.errors import BadRequest, NotFound
 from grader.models import Assignment, utcnow
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
-LOGIN_MAX = 200
 #: how long a sign-in link an instructor hands out stays valid
 LINK_LIFETIME = timedelta(days=3)
 
@@ -58,7 +58,7 @@ def create_user(
     email: str | None = None,
     admin: bool = False,
 ) -> User:
-    login = one_line(login, "login", LOGIN_MAX)
+    login = one_line(login, "login", MAX_LOGIN)
     email = email.strip().lower() if email and email.strip() else None
     if email is not None and "@" not in email:
         raise BadRequest(f"{email!r} is not an e-mail address", field="email")

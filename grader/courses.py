@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from grader.models import Assignment
 
 ROLES = ("instructor", "ta", "student")
+MAX_LOGIN = 200
 #: the course that holds what was submitted before courses existed, and what an
 #: API token without a course of its own submits to
 DEFAULT_COURSE = "default"
@@ -39,7 +40,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: what the person signs in with: a login name or an e-mail address
-    login: Mapped[str] = mapped_column(String(200), unique=True)
+    login: Mapped[str] = mapped_column(String(MAX_LOGIN), unique=True)
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     #: argon2 hash; None: signs in only through links (or an LMS)

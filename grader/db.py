@@ -60,6 +60,13 @@ class Database:
         self.engine.dispose()
 
 
+def shown_url(url: str) -> str:
+    """The URL as a message may show it: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.assignments import Assignment
+from grader.assignment_folder import LoadedAssignment
 from grader.checks import Context, read_outcome
 from grader.diagnosis import refine
 from grader.errors import SubmissionRejected
@@ -19,14 +19,14 @@ from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
 from grader.sandbox.runner import SandboxProcess
 from grader.sandbox.student_env import missing_package, unavailable
-from grader.submissions import Submission, read_submission
+from grader.uploads import StudentCode, read_upload
 
 log = logging.getLogger(__name__)
 
 
 def grade(
-    assignment: Assignment,
-    submission: Submission,
+    assignment: LoadedAssignment,
+    submission: StudentCode,
     *,
     seed: int | None = None,
     backend=None,
@@ -138,15 +138,15 @@ def _run_problems(raw) -> str | None:
     return "; ".join(problems)[:500] or None
 
 
-def grade_bytes(assignment: Assignment, filename: str, data: bytes, **kwargs) -> GradeResult:
+def grade_bytes(assignment: LoadedAssignment, filename: str, data: bytes, **kwargs) -> GradeResult:
     try:
-        submission = read_submission(filename, data)
+        submission = read_upload(filename, data)
     except SubmissionRejected as exc:
         return GradeResult.rejected(assignment.slug, exc.message, assignment.max_score)
     return grade(assignment, submission, **kwargs)
 
 
-def grade_file(assignment: Assignment, path: Path | str, **kwargs) -> GradeResult:
+def grade_file(assignment: LoadedAssignment, path: Path | str, **kwargs) -> GradeResult:
     path = Path(path)
     try:
         data = path.read_bytes()

@@ -14,12 +14,6 @@ class GraderError(Exception):
         self.message = message
         self.field = field
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
-        if self.field:
-            body["field"] = self.field
-        return {"error": body}
-
 
 class SubmissionRejected(GraderError):
     """The uploaded file cannot be graded at all (not code, unreadable, too large)."""

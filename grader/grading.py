@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
-from grader import assignments as engine_assignments
-from grader import metrics
+from grader import assignment_folder, metrics
 from grader.db import Database
 from grader.errors import GraderError, SandboxUnavailable
 from grader.leases import DEFAULT_SECONDS, NO_LEASE, Heartbeat, Lease, claim, held
 from grader.logs import log_context
-from grader.models import CheckRecord, GradingRun, Submission, utcnow
+from grader.models import CheckRecord, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.results import jsonable
 from grader.storage import BlobStore
 from grader.stored_plots import PlotRenderer, drawable, store_plots
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 if TYPE_CHECKING:
     from grader.sandbox.pool import WarmPool
@@ -141,29 +140,33 @@ def _grade(
     """The engine's verdict as a run to write; a failure of ours is an honest error run."""
     from grader.engine import grade
 
-    run = Run(version=0, digest="", status="error", error=None)
+    run = Run(version=0, digest="", status=SubmissionStatus.ERROR, error=None)
     try:
-        assignment = engine_assignments.load_assignment(Path(folder))
+        assignment = assignment_folder.load_assignment(Path(folder))
         run.version, run.digest = int(assignment.version), assignment.digest
         data = store.get(blob)
         try:
-            parsed = read_submission(filename, data)
+            parsed = read_upload(filename, data)
         except GraderError as exc:
-            run.status, run.error, run.max_score = "rejected", exc.message, assignment.max_score
+            run.status, run.error, run.max_score = (
+                SubmissionStatus.REJECTED,
+                exc.message,
+                assignment.max_score,
+            )
         else:
             result = grade(assignment, parsed, pool=pool)
             run.status, run.error = result.status, result.error
             run.score, run.max_score = result.score, result.max_score
             run.checks = [c.to_dict() for c in result.checks]
             run.log = jsonable(result.log)
-            if result.status == "graded":
+            if result.status == SubmissionStatus.GRADED:
                 run.drawable = (str(folder), assignment.digest, drawable(result))
     except Exception as exc:  # the grader's fault, not the student's: keep the row honest
         log.exception("grading failed")
         if isinstance(exc, SandboxUnavailable):
             metrics.count_sandbox_failure()
         reason = exc.message if isinstance(exc, GraderError) else type(exc).__name__
-        run.status, run.error = "error", f"the grader failed: {reason}"
+        run.status, run.error = SubmissionStatus.ERROR, f"the grader failed: {reason}"
     return run
 
 

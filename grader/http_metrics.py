@@ -11,10 +11,11 @@ import time
 from flask import Flask, Response, g, request
 
 from grader import metrics
+from grader.http_common import Services
 
 
 def init_app(app: Flask) -> None:
-    database = app.extensions["grader"]["db"]
+    database = Services.of(app).db
     queue_registry = metrics.queue_registry(database)
     metrics.instruments()  # every family is listed from the first scrape on
 

@@ -21,11 +21,10 @@ from grader.course_admin import default_course, find_release, find_user, student
 from grader.courses import Course, Enrollment, Extension, Release
 from grader.db import Database
 from grader.errors import AssignmentNotFound, BadRequest, UploadRefused
-from grader.models import Assignment, Submission, utcnow
+from grader.models import MAX_STUDENT_ID, Assignment, Submission, SubmissionStatus, utcnow
 from grader.storage import BlobStore
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
-MAX_STUDENT_ID = 200
 MAX_FILENAME = 255
 
 
@@ -126,7 +125,7 @@ def accept_submission(
         known = find_user(session, login) if login else None
         user_id = uploader.user_id or (known.id if known else None)
         _refuse_closed(upload_window(session, release, user_id, now or utcnow()))
-    read_submission(filename, data)  # raises SubmissionRejected (422) with the reason
+    read_upload(filename, data)  # raises SubmissionRejected (422) with the reason
     enrollment_id = _enrollment(database, course_id, uploader, login)
     digest = store.put(data)
     with database.begin() as session:
@@ -157,7 +156,7 @@ def accept_submission(
             filename=filename,
             blob_sha256=digest,
             size=len(data),
-            status="queued",
+            status=SubmissionStatus.QUEUED,
             max_score=release.assignment.max_score,
             token_id=uploader.token_id,
             late=window.phase is policy.Phase.LATE,

@@ -18,7 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from grader.errors import GraderError
 from grader.notebooks import count_values
-from grader.submissions import LIMITS
+from grader.uploads import LIMITS
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")

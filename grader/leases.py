@@ -31,12 +31,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from grader.config import default
 from grader.db import Database
-from grader.models import Submission, utcnow
+from grader.models import Submission, SubmissionStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SECONDS = 30.0
+DEFAULT_SECONDS: float = default("LEASE_SECONDS")
 
 #: what a lease holds while it is not held
 NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_expires_at": None}
@@ -77,12 +78,12 @@ def claim(
             .where(
                 Submission.id == submission_id,
                 or_(
-                    Submission.status == "queued",
-                    and_(Submission.status == "running", _lapsed(now)),
+                    Submission.status == SubmissionStatus.QUEUED,
+                    and_(Submission.status == SubmissionStatus.RUNNING, _lapsed(now)),
                 ),
             )
             .values(
-                status="running",
+                status=SubmissionStatus.RUNNING,
                 lease_owner=lease.owner,
                 lease_token=lease.token,
                 lease_expires_at=now + timedelta(seconds=duration),
@@ -95,7 +96,7 @@ def held(lease: Lease) -> ColumnElement[bool]:
     """The rows this lease still holds: at most its own submission, running, with its token."""
     return and_(
         Submission.id == lease.submission_id,
-        Submission.status == "running",
+        Submission.status == SubmissionStatus.RUNNING,
         Submission.lease_token == lease.token,
     )
 
@@ -120,7 +121,7 @@ def reclaim_expired(database: Database) -> list[tuple[str, str | None]]:
     with database.session() as session:
         rows = session.execute(
             select(Submission.id, Submission.lease_owner)
-            .where(Submission.status == "running", _lapsed(now))
+            .where(Submission.status == SubmissionStatus.RUNNING, _lapsed(now))
             .order_by(Submission.created_at)
         ).all()
     reclaimed = []
@@ -128,8 +129,12 @@ def reclaim_expired(database: Database) -> list[tuple[str, str | None]]:
         with database.begin() as session:
             result = session.execute(
                 update(Submission)
-                .where(Submission.id == submission_id, Submission.status == "running", _lapsed(now))
-                .values(status="queued", dispatched_at=None, **NO_LEASE)
+                .where(
+                    Submission.id == submission_id,
+                    Submission.status == SubmissionStatus.RUNNING,
+                    _lapsed(now),
+                )
+                .values(status=SubmissionStatus.QUEUED, dispatched_at=None, **NO_LEASE)
             )
         if result.rowcount == 1:
             reclaimed.append((submission_id, owner))
@@ -160,10 +165,10 @@ def release_owner(database: Database, submission_id: str, owner: str) -> bool:
             update(Submission)
             .where(
                 Submission.id == submission_id,
-                Submission.status == "running",
+                Submission.status == SubmissionStatus.RUNNING,
                 Submission.lease_owner == owner,
             )
-            .values(status="queued", **NO_LEASE)
+            .values(status=SubmissionStatus.QUEUED, **NO_LEASE)
         )
     return result.rowcount == 1
 

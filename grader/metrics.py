@@ -104,7 +104,7 @@ class QueueCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        from grader.service import queue_state
+        from grader.backpressure import queue_state
 
         up = GaugeMetricFamily("grader_database_up", "1 if the database answered this scrape.")
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,13 +22,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # the course tables share the metadata and mapper registry: loaded with these models
-from grader.courses import Course, Release, User
+from grader.courses import MAX_LOGIN, Course, Release, User
 from grader.orm import Base, UTCDateTime, utcnow
 
 __all__ = ["Base", "UTCDateTime", "utcnow"]
 
-STATUSES = ("queued", "running", "graded", "rejected", "error")
-FINISHED = ("graded", "rejected", "error")
+#: the longest student id (a user's login; the upload form and the API check it)
+MAX_STUDENT_ID = MAX_LOGIN
+
+
+class SubmissionStatus(StrEnum):
+    """Where a submission (and a grading run) is. Members are ``str``: the database
+    keeps the same words."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    GRADED = "graded"
+    REJECTED = "rejected"
+    ERROR = "error"
+
+
+FINISHED = (SubmissionStatus.GRADED, SubmissionStatus.REJECTED, SubmissionStatus.ERROR)
 
 
 def new_public_id() -> str:
@@ -120,7 +135,7 @@ class Submission(Base):
     filename: Mapped[str] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     #: the raw score of the latest grading run, and what counts after the late penalty
     score: Mapped[float | None] = mapped_column(Float)
     counted_score: Mapped[float | None] = mapped_column(Float)
@@ -164,7 +179,7 @@ class GradingRun(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
     assignment_version: Mapped[int] = mapped_column(Integer)
     assignment_digest: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.RUNNING)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)

@@ -89,6 +89,3 @@ class RateLimiter:
             f"Too many {what}: at most {item.amount} per {per}. Try again in {retry} s.",
             retry,
         )
-
-    def reset(self) -> None:
-        self._storage.reset()

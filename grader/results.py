@@ -44,17 +44,6 @@ class CheckResult:
             out["details"] = jsonable(self.details)
         return out
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
-        return cls(
-            name=data["name"],
-            max_score=data["max_score"],
-            score=data.get("score", 0.0),
-            passed=data.get("passed", False),
-            message=data.get("message", ""),
-            details=data.get("details") or {},
-        )
-
 
 @dataclass
 class GradeResult:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from grader.models import Submission, utcnow
+from grader.models import Submission, SubmissionStatus, utcnow
 from grader.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def render_here(
 ) -> dict[str, bytes]:
     """Render the plots in this process; the assignment is loaded once per version. With
     ``reference_cache``, the reference's curves are kept in that folder too."""
-    from grader import assignments, reference_curves
+    from grader import assignment_folder, reference_curves
     from grader.plots import render_plots
 
     if reference_cache:
@@ -64,7 +64,7 @@ def render_here(
     with _assignments_lock:
         assignment = _assignments.get(folder)
     if assignment is None or assignment.digest != digest:
-        assignment = assignments.load_assignment(Path(folder))
+        assignment = assignment_folder.load_assignment(Path(folder))
         with _assignments_lock:
             _assignments[folder] = assignment
     return render_plots(assignment, result)
@@ -174,7 +174,7 @@ def plots_pending(sub: Submission) -> bool:
     """Graded, and its plots are still being drawn (they come after the score)."""
     run = sub.latest_run
     return (
-        sub.status == "graded"
+        sub.status == SubmissionStatus.GRADED
         and run is not None
         and run.plots is None
         and run.finished_at is not None

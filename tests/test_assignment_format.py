@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import discover, load_assignment
+from grader.assignment_folder import discover, load_assignment
 from grader.errors import AssignmentError
 from tests.conftest import grade_json, run_grader
 
@@ -115,7 +115,7 @@ def test_missing_reference_function_is_reported(tmp_path: Path) -> None:
     proc = run_grader("validate", str(folder))
     assert proc.returncode == 2
     assert "missing functions grad_half_square, half_square" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "Usage:" not in proc.stderr
 
 
 def test_cli_rejects_with_exit_2_and_json(tmp_path: Path) -> None:

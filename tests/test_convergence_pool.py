@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from grader.assignments import discover
+from grader.assignment_folder import discover
 from grader.checks.pool import accuracy, variants
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader import datasets
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks import Context
 from grader.checks.convergence import ConvergenceCheck
 from grader.engine import grade_file

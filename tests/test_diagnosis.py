@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.diagnosis import catalogue_for, diagnose, mutation
 from grader.diagnosis.catalogue import Mutation, mutated_module
 from grader.engine import grade_file

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import find, load_assignment
+from grader.assignment_folder import find, load_assignment
 from grader.engine import grade_file
 from grader.errors import AssignmentError
 from grader.forbidden_imports import scan

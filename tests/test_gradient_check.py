@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks.gradient import _row, numerical_gradient
 
 # w1 * x = 13 saturates the hidden sigmoid: dJ/dw1 is about 3e-6, and its central

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks.convergence import ConvergenceCheck
 from grader.engine import grade_file
 from grader.errors import AssignmentError

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import nbformat
 
-from grader import assignments
+from grader import assignment_folder
 from grader.engine import grade
 from grader.sandbox import student_env
 from grader.sandbox.backends import default_student_env
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 from tests.conftest import SUBMISSIONS
 
 CORRECT = (SUBMISSIONS / "chain-rule" / "correct.py").read_text()
@@ -25,10 +25,10 @@ def notebook(*cells: str) -> bytes:
 
 
 def grade_notebook(data: bytes, **limits):
-    assignment = assignments.find("chain-rule")
+    assignment = assignment_folder.find("chain-rule")
     if limits:
         assignment.limits = assignment.limits.override(limits)
-    return grade(assignment, read_submission("homework.ipynb", data), seed=3)
+    return grade(assignment, read_upload("homework.ipynb", data), seed=3)
 
 
 def test_magics_plots_and_shell_lines_are_harmless() -> None:

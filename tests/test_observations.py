@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks.base import _read_call, _read_mutated
 from grader.diagnosis import catalogue_for, diagnose
 from grader.diagnosis.observations import in_place

@@ -319,7 +319,6 @@ def test_system_and_shared_folders_are_read_only(backend):
 
 def test_fork_bomb_is_bounded_and_cleaned_up(backend):
     marker = new_marker("forkbomb")
-    start = time.monotonic()
     raw = run(
         backend,
         f"""
@@ -339,7 +338,7 @@ def test_fork_bomb_is_bounded_and_cleaned_up(backend):
         """,
         "print('AFTER-BOMB')",
     )
-    assert time.monotonic() - start < 30
+    assert not raw.timed_out, raw  # the process limit ended the bomb, not the wall clock
     assert "FORK-LIMIT" in raw.stdout, raw
     forks = int(raw.stdout.split("FORK-LIMIT")[1].split()[0])
     assert forks < FAST.processes + 2
@@ -404,7 +403,6 @@ def test_memory_bomb_gets_memory_error(backend):
 
 
 def test_cell_timeouts_are_reported_and_later_cells_run(backend):
-    start = time.monotonic()
     raw = run(
         backend,
         "while True: pass",
@@ -412,7 +410,7 @@ def test_cell_timeouts_are_reported_and_later_cells_run(backend):
         "print('AFTER-TIMEOUTS')\ndef f():\n    return 1.5\n",
         tasks=[task("t1", "f")],
     )
-    assert time.monotonic() - start < 3 * FAST.cell_seconds + 10
+    assert not raw.timed_out, raw  # the cell time-outs ended them, not the wall clock
     assert [c["status"] for c in raw.cells] == ["timeout", "timeout", "ok"], raw.cells
     assert "AFTER-TIMEOUTS" in raw.stdout
     assert ok_result(raw, "t1") == 1.5
@@ -421,7 +419,6 @@ def test_cell_timeouts_are_reported_and_later_cells_run(backend):
 
 def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
     """A cell that ignores SIGALRM must not make the *next* cell unstoppable."""
-    start = time.monotonic()
     raw = run(
         backend,
         "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
@@ -431,7 +428,7 @@ def test_sigalrm_ignored_in_one_cell_does_not_disable_later_timeouts(backend):
     )
     assert [c["status"] for c in raw.cells] == ["ok", "timeout", "ok"], raw
     assert "AFTER-LOOP" in raw.stdout
-    assert time.monotonic() - start < 2 * FAST.cell_seconds + 10
+    assert not raw.timed_out, raw
 
 
 def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
@@ -462,8 +459,7 @@ def test_unstoppable_cell_is_bounded_by_the_wall_clock(backend):
 
 
 def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
-    limits = Limits(wall_seconds=30, cell_seconds=2, task_seconds=2, cpu_seconds=3)
-    start = time.monotonic()
+    limits = Limits(wall_seconds=120, cell_seconds=2, task_seconds=2, cpu_seconds=3)
     raw = run(
         backend,
         """
@@ -474,7 +470,8 @@ def test_cpu_limit_stops_a_run_that_dodges_the_alarm(backend):
         """,
         limits=limits,
     )
-    assert time.monotonic() - start < 15, raw
+    # the CPU limit ended it, long before the wall clock (a loaded machine only stretches it)
+    assert not raw.timed_out, raw
     assert raw.returncode is not None and raw.returncode != 0
 
 
@@ -515,7 +512,6 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
     marker = new_marker("killparent")
     sentinel = subprocess.Popen(["sleep", "60"])
     try:
-        start = time.monotonic()
         raw = run(
             backend,
             f"""
@@ -536,7 +532,7 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
             """,
             tasks=[task("t1", "f"), task("t2", "g")],
         )
-        assert time.monotonic() - start < 20
+        assert not raw.timed_out, raw
         assert not alive_with(marker)
         assert sentinel.poll() is None
     finally:
@@ -548,7 +544,6 @@ def test_killing_the_parent_ends_the_run_quickly(backend):
 def test_kill_all_ends_the_run_and_spares_the_host(backend):
     sentinel = subprocess.Popen(["sleep", "60"])
     try:
-        start = time.monotonic()
         raw = run(
             backend,
             """
@@ -573,7 +568,7 @@ def test_kill_all_ends_the_run_and_spares_the_host(backend):
             """,
             tasks=[task("t1", "f")],
         )
-        assert time.monotonic() - start < 20
+        assert not raw.timed_out, raw
         assert "KILL-ALL-1" in raw.stdout, raw
         # the harness is the sandbox's pid 1: kill(-1) from inside cannot end the run early
         assert "SURVIVED" in raw.stdout
@@ -670,7 +665,6 @@ def test_disk_fill_is_bounded_and_private(backend):
 
 def test_detached_daemon_and_threads_do_not_survive(backend):
     marker = new_marker("daemon")
-    start = time.monotonic()
     raw = run(
         backend,
         f"""
@@ -695,7 +689,7 @@ def test_detached_daemon_and_threads_do_not_survive(backend):
         """,
         tasks=[task("t1", "f")],
     )
-    assert time.monotonic() - start < 20
+    assert not raw.timed_out, raw
     assert ok_result(raw, "t1") == 4.0
     assert raw.finished
     assert not alive_with(marker)
@@ -706,7 +700,6 @@ def test_detached_daemon_and_threads_do_not_survive(backend):
 
 def test_results_channel_flood_is_cut(backend):
     limits = Limits(wall_seconds=40, cell_seconds=20, task_seconds=3, cpu_seconds=30, results_mb=1)
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -718,7 +711,7 @@ def test_results_channel_flood_is_cut(backend):
         """,
         limits=limits,
     )
-    assert time.monotonic() - start < 20
+    assert not raw.timed_out, raw
     assert raw.results_overflow
 
 
@@ -920,7 +913,7 @@ def test_no_sandbox_processes_left_after_the_module(backend):
 
 AS_PID_1 = """
 import os, sys, time
-import grader.assignments as catalogue
+import grader.assignment_folder as catalogue
 from grader.engine import grade_file
 assert os.getpid() == 1
 # an orphan: its parent exits at once, so it is handed to us, as to a container's pid 1
@@ -968,7 +961,6 @@ def test_grader_as_pid_1_leaves_no_zombies():
 def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
     """Student code reaches every fd of its process, the harness's own pipes included:
     junk on them must not make the harness wait without a deadline."""
-    start = time.monotonic()
     raw = run(
         backend,
         """
@@ -986,7 +978,7 @@ def test_junk_on_every_descriptor_from_a_task_does_not_stall_the_run(backend):
         """,
         tasks=[task("t1", "f", seconds=1), task("t2", "g")],
     )
-    assert time.monotonic() - start < 15, raw
+    assert not raw.timed_out, raw  # the task's own time-out ended it
     assert "t1" not in raw.tasks or "ok" not in raw.tasks["t1"]["results"][0]
     assert raw.finished
 

@@ -9,7 +9,7 @@ import pytest
 
 from grader import notebooks
 from grader.errors import SubmissionRejected
-from grader.submissions import UploadLimits, neutralise, read_submission
+from grader.uploads import UploadLimits, neutralise, read_upload
 from tests import upload_bombs
 from tests.conftest import ROOT
 
@@ -37,26 +37,26 @@ def notebook(*sources: str, nbformat_version: int = 4) -> bytes:
 )
 def test_rejected_with_reason(name: str, data: bytes, reason: str) -> None:
     with pytest.raises(SubmissionRejected) as info:
-        read_submission(name, data)
+        read_upload(name, data)
     assert reason in info.value.message
     assert "\n" not in info.value.message
 
 
 def test_notebook_without_code_is_rejected() -> None:
     with pytest.raises(SubmissionRejected, match="no code"):
-        read_submission("a.ipynb", notebook("", "# just a comment"))
+        read_upload("a.ipynb", notebook("", "# just a comment"))
 
 
 def test_code_over_the_limit_is_rejected() -> None:
     with pytest.raises(SubmissionRejected, match="too large"):
-        read_submission("a.py", b"x = 1\n" * 1000, limits=UploadLimits(code_bytes=1000))
+        read_upload("a.py", b"x = 1\n" * 1000, limits=UploadLimits(code_bytes=1000))
 
 
 def test_stored_outputs_do_not_count_towards_the_code_limit() -> None:
     nb = nbformat.reads(notebook("print(1)").decode(), as_version=4)
     image = "A" * (30 * 1024 * 1024)
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": image})]
-    sub = read_submission(
+    sub = read_upload(
         "big.ipynb", nbformat.writes(nb).encode(), limits=UploadLimits(code_bytes=1000)
     )
     assert sub.source_bytes < 1000
@@ -80,13 +80,13 @@ def test_old_notebook_format_is_upgraded() -> None:
             }
         ],
     }
-    sub = read_submission("old.ipynb", json.dumps(v3).encode())
+    sub = read_upload("old.ipynb", json.dumps(v3).encode())
     assert sub.kind == "notebook"
     assert "def f(x)" in sub.cells[0]["source"]
 
 
 def test_cells_are_named_by_position() -> None:
-    sub = read_submission("n.ipynb", notebook("a = 1", "", "b = 2"))
+    sub = read_upload("n.ipynb", notebook("a = 1", "", "b = 2"))
     assert [c["name"] for c in sub.cells] == ["code cell 1", "code cell 3"]
     assert sub.module == "__main__"
 
@@ -149,7 +149,7 @@ def test_a_payload_spelled_inside_code_is_code() -> None:
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
     data = nbformat.writes(nb).encode()
     assert notebooks.without_payloads(data) == data
-    assert read_submission("n.ipynb", data).cells[0]["source"] == code
+    assert read_upload("n.ipynb", data).cells[0]["source"] == code
 
 
 @pytest.mark.parametrize(
@@ -170,32 +170,32 @@ def test_a_payload_spelled_inside_code_is_code() -> None:
 )
 def test_notebooks_beyond_the_limits_are_refused_with_a_reason(make, reason: str) -> None:
     with pytest.raises(SubmissionRejected) as info:
-        read_submission("n.ipynb", make())
+        read_upload("n.ipynb", make())
     assert reason in info.value.message
     assert "\n" not in info.value.message
 
 
 def test_limits_are_adjustable() -> None:
     data = notebook("a = 1", "b = 2")
-    assert len(read_submission("n.ipynb", data).cells) == 2
+    assert len(read_upload("n.ipynb", data).cells) == 2
     with pytest.raises(SubmissionRejected, match="too many cells"):
-        read_submission("n.ipynb", data, limits=UploadLimits(cells=2))
+        read_upload("n.ipynb", data, limits=UploadLimits(cells=2))
     with pytest.raises(SubmissionRejected, match="too large to read"):
-        read_submission("n.ipynb", data, limits=UploadLimits(json_values=20))
+        read_upload("n.ipynb", data, limits=UploadLimits(json_values=20))
 
 
 def test_a_python_file_over_the_code_limit_is_refused_before_decoding() -> None:
     with pytest.raises(SubmissionRejected, match="code is too large"):
-        read_submission("a.py", b"\xff" * 3_000_000)
+        read_upload("a.py", b"\xff" * 3_000_000)
 
 
 def test_notebook_without_version_or_old_versions() -> None:
     cell = {"cell_type": "code", "source": ["a = 1\n", "b = 2"], "outputs": []}
-    assert read_submission("n.ipynb", json.dumps({"cells": [cell]}).encode()).cells
+    assert read_upload("n.ipynb", json.dumps({"cells": [cell]}).encode()).cells
     v3 = {
         "nbformat": 3,
         "worksheets": [{"cells": [{"cell_type": "code", "input": ["a = 1", "b"]}]}],
     }
-    assert read_submission("n.ipynb", json.dumps(v3).encode()).cells[0]["source"] == "a = 1\nb\n"
+    assert read_upload("n.ipynb", json.dumps(v3).encode()).cells[0]["source"] == "a = 1\nb\n"
     v1 = {"nbformat": 1, "cells": [{"cell_type": "code", "code": "a = 1"}]}
-    assert read_submission("n.ipynb", json.dumps(v1).encode()).cells[0]["source"] == "a = 1\n"
+    assert read_upload("n.ipynb", json.dumps(v1).encode()).cells[0]["source"] == "a = 1\n"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.tolerances import correct_examples, mistake_figures, planned
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks import Context
 from grader.checks.compare import DEFAULT_TOLERANCE, compare, scales
 from grader.diagnosis.report import run_task

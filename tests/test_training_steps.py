@@ -13,7 +13,7 @@ import types
 import numpy as np
 import pytest
 
-from grader.assignments import find
+from grader.assignment_folder import find
 from grader.checks import steps
 from grader.diagnosis.report import _momentum
 

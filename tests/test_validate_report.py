@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import find, load_assignment
+from grader.assignment_folder import find, load_assignment
 from grader.diagnosis import catalogue_for
 from grader.diagnosis.report import quality_report
 from grader.engine import grade_file

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import grader
 import grader.engine
-from grader import assignments
+from grader import assignment_folder
 from grader.plots import render_plots
 from grader.sandbox.access import sandbox_readable_env
 from grader.sandbox.backends import default_student_env
-from grader.submissions import read_submission
+from grader.uploads import read_upload
 
 DEFAULT_UID = 60900  # outside the sandbox uid pool (61000 and up)
 
@@ -54,9 +54,9 @@ def main() -> None:
     uid = int(os.environ.get("GRADER_TEST_UID", DEFAULT_UID))
     assert os.geteuid() == 0, "started as root, to drop to an unprivileged uid"
     import_grading_code()
-    assignment = assignments.find(slug)
+    assignment = assignment_folder.find(slug)
     with open(path, "rb") as fh:
-        submission = read_submission(os.path.basename(path), fh.read())
+        submission = read_upload(os.path.basename(path), fh.read())
     os.environ["GRADER_SANDBOX_ENV"] = sandbox_readable_env(default_student_env())
     os.chdir("/")
     os.setgroups([])

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, g, request
 from sqlalchemy import select
 
-from grader.app import services
 from grader.errors import GraderError
+from grader.http_common import services
 from grader.models import ApiToken, utcnow
 
 FAILURES = "failed authentications from your address"
@@ -32,11 +32,11 @@ def authenticate() -> ApiToken:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
-    limiter, rate = services()["limiter"], current_app.config["RATE_LIMIT_AUTH_FAILURES"]
+    limiter, rate = services().limiter, current_app.config["RATE_LIMIT_AUTH_FAILURES"]
     key = f"auth-failures:{request.remote_addr}"
     limiter.check(key, rate, FAILURES)
     digest = ApiToken.hash(value.strip())
-    with services()["db"].begin() as session:
+    with services().db.begin() as session:
         token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         valid = token is not None and token.active
         if valid:

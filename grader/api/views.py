@@ -6,34 +6,29 @@ import binascii
 from base64 import b64decode
 from typing import Any
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from grader.api import bp
 from grader.api.auth import authenticate
-from grader.app import services
 from grader.courses import Release
-from grader.errors import BadRequest, GraderError
+from grader.errors import BadRequest
 from grader.gradebook import gradebook
+from grader.http_common import services, submission_file, submission_or_404, submission_plot
 from grader.intake import Uploader, resolve_release
 from grader.models import GradingRun, Submission
-from grader.service import (
+from grader.operations import (
     accept_submission,
     admit_upload,
     count_upload,
     get_assignment,
     list_assignments,
-    load_submission,
 )
 from grader.stored_plots import submission_plots
 
+bp = Blueprint("api", __name__)
+
 PUBLIC = {"api.openapi"}
-
-
-class NotFound(GraderError):
-    status_code = 404
-    code = "not_found"
 
 
 @bp.before_request
@@ -96,7 +91,7 @@ def openapi() -> Response:
 @bp.get("/assignments")
 def get_assignments() -> Response:
     """The assignments released in the token's course (all of them for a site-wide token)."""
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         rows = list_assignments(session)
         if g.token.course_id is not None:
             released = set(
@@ -110,7 +105,7 @@ def get_assignments() -> Response:
 
 @bp.get("/assignments/<slug>")
 def get_assignment_route(slug: str) -> Response:
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         if g.token.course_id is not None:
             row = resolve_release(session, g.token.course_id, slug).assignment
         else:
@@ -154,21 +149,21 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
     from flask import current_app
 
     svc = services()
-    with svc["db"].session() as session:
+    with svc.db.session() as session:
         resolve_release(session, g.token.course_id, slug)
     key = f"token:{g.token.id}"
-    admit_upload(svc["db"], svc["limiter"], key, current_app.config)
+    admit_upload(svc.db, svc.limiter, key, current_app.config)
     filename, data, student = _upload()
     sub = accept_submission(
-        svc["db"],
-        svc["store"],
+        svc.db,
+        svc.store,
         slug=slug,
         filename=filename,
         data=data,
         uploader=Uploader(course_id=g.token.course_id, student=student, token_id=g.token.id),
     )
-    count_upload(svc["limiter"], key, current_app.config)
-    svc["queue"].enqueue(sub.id)
+    count_upload(svc.limiter, key, current_app.config)
+    svc.queue.enqueue(sub.id)
     url = url_for("api.get_submission", submission_id=sub.id, _external=True)
     body = {
         "id": sub.id,
@@ -179,69 +174,26 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
     return jsonify(body), 202, {"Location": url}
 
 
-def _submission_or_404(session: Any, submission_id: str) -> Submission:
-    """A submission of the token's course; one of another course is as unknown."""
-    sub = load_submission(session, submission_id)
-    if sub is None or not _in_token_course(sub.release.course_id):
-        raise NotFound(f"No submission {submission_id!r}.")
-    return sub
-
-
-def _in_token_course(course_id: int) -> bool:
-    return g.token.course_id is None or g.token.course_id == course_id
-
-
 @bp.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
-    with services()["db"].session() as session:
-        return jsonify(submission_json(_submission_or_404(session, submission_id)))
+    with services().db.session() as session:
+        return jsonify(submission_json(submission_or_404(session, submission_id)))
 
 
 @bp.get("/submissions/<submission_id>/file")
 def get_submission_file(submission_id: str) -> Response:
-    svc = services()
-    with svc["db"].session() as session:
-        sub = _submission_or_404(session, submission_id)
-        data = svc["store"].get(sub.blob_sha256)
-        return download(data, sub.filename)
+    return submission_file(submission_id)
 
 
 @bp.get("/submissions/<submission_id>/plots/<name>")
 def get_submission_plot(submission_id: str, name: str) -> Response:
-    svc = services()
-    with svc["db"].session() as session:
-        sub = _submission_or_404(session, submission_id)
-        digest = submission_plots(sub).get(name)
-    if digest is None or not svc["store"].exists(digest):
-        raise NotFound(f"Submission {submission_id!r} has no plot {name!r}.")
-    return plot_response(svc["store"].get(digest), digest)
-
-
-def plot_response(data: bytes, digest: str) -> Response:
-    """A stored feedback plot: a PNG, cacheable by its content hash (a regrade may replace it)."""
-    response = Response(data, mimetype="image/png")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.set_etag(digest)
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
-
-
-def download(data: bytes, filename: str) -> Response:
-    """The stored upload as an attachment that no browser will render as a page."""
-    from werkzeug.utils import secure_filename
-
-    response = Response(data, mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{secure_filename(filename) or "submission"}"'
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return submission_plot(submission_id, name)
 
 
 @bp.get("/assignments/<slug>/grades")
 def get_grades(slug: str) -> Response:
     """The gradebook of the assignment in the token's course."""
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         release = resolve_release(session, g.token.course_id, slug)
         rows = gradebook(session, release)
         return jsonify([{**r, "graded_at": iso(r["graded_at"])} for r in rows])
@@ -254,7 +206,7 @@ def list_submissions() -> Response:
     from grader.models import Assignment
 
     limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         query = (
             select(Submission)
             .order_by(Submission.created_at.desc())

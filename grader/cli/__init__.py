@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from grader.cli.grading import assignments_command, grade_command, validate_command
+from grader.cli.grading import grade_command, validate_command
 from grader.errors import SandboxUnavailable
 
 #: commands whose modules pull in the database layer: imported only when used, so
@@ -17,6 +17,7 @@ LAZY_COMMANDS = {
     "serve": "grader.cli.service:serve_command",
     "db": "grader.cli.service:db_group",
     "assignment": "grader.cli.admin:assignment_group",
+    "assignments": "grader.cli.admin:assignments_alias",  # hidden, deprecated
     "token": "grader.cli.admin:token_group",
     "submissions": "grader.cli.admin:submissions_group",
     "regrade": "grader.cli.admin:regrade_command",
@@ -49,7 +50,6 @@ def cli() -> None:
 
 
 cli.add_command(grade_command)
-cli.add_command(assignments_command)
 cli.add_command(validate_command)
 
 

@@ -12,19 +12,23 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from grader.cli.naming import slug_of
 from grader.cli.service import make_app, require_schema
 from grader.errors import GraderError
+from grader.http_common import Services
+from grader.models import SubmissionStatus
 
 
 @contextmanager
-def services() -> Iterator[dict[str, Any]]:
+def instance_services() -> Iterator[Services]:
+    """The configured instance's services, for one command; the database must be up to date."""
     app = make_app()
     require_schema(app)
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     try:
-        yield {**svc, "config": app.config}
+        yield svc
     finally:
-        svc["db"].dispose()
+        svc.db.dispose()
 
 
 def _fmt_time(value: Any) -> str:
@@ -43,11 +47,11 @@ def assignment_group() -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def assignment_add(path: Path) -> None:
     """Register the assignment folder PATH (or update it if its content changed)."""
-    from grader.service import register_assignment
+    from grader.operations import register_assignment
 
-    with services() as svc:
+    with instance_services() as svc:
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 row, outcome = register_assignment(session, path)
                 slug, version, points = row.slug, row.version, row.max_score
         except GraderError as exc:
@@ -59,32 +63,54 @@ def assignment_add(path: Path) -> None:
 
 @assignment_group.command("list")
 def assignment_list() -> None:
-    """List registered assignments with their submission counts."""
+    """List the assignments: the bundled ones (GRADER_ASSIGNMENTS_DIR) and those registered
+    with `grader assignment add`, with their submission counts. Each slug names its
+    assignment in every command."""
+    from grader.assignment_folder import discover
+    from grader.config import default_instance_path, existing_database_url
     from grader.models import Assignment, Submission
 
-    with services() as svc, svc["db"].session() as session:
-        rows = session.execute(
-            select(Assignment, func.count(Submission.id))
-            .outerjoin(Submission)
-            .group_by(Assignment.id)
-            .order_by(Assignment.slug)
-        ).all()
-        if not rows:
-            click.echo("no assignments (add one with `grader assignment add PATH`)")
-        for a, count in rows:
-            click.echo(
-                f"{a.slug:20} v{a.version:<3} {a.max_score:6g} pts {count:6} submissions  {a.title}"
-            )
+    try:
+        bundled = {slug: (a.version, a.max_score, a.title) for slug, a in discover().items()}
+    except GraderError as exc:
+        raise click.ClickException(exc.message) from exc
+    registered: dict[str, tuple[int, float, str, int]] = {}
+    if existing_database_url(default_instance_path()) is not None:
+        with instance_services() as svc, svc.db.session() as session:
+            rows = session.execute(
+                select(Assignment, func.count(Submission.id))
+                .outerjoin(Submission)
+                .group_by(Assignment.id)
+            ).all()
+            registered = {a.slug: (a.version, a.max_score, a.title, n) for a, n in rows}
+    if not bundled and not registered:
+        click.echo("no assignments (add one with `grader assignment add PATH`)")
+    for slug in sorted({*bundled, *registered}):
+        if slug in registered:
+            version, points, title, count = registered[slug]
+            where = f"{count} submissions"
+        else:
+            (version, points, title), where = bundled[slug], "bundled"
+        click.echo(f"{slug:20} v{version:<3} {points:6g} pts {where:>16}  {title}")
+
+
+@click.command("assignments", hidden=True, deprecated="use `grader assignment list`")
+@click.pass_context
+def assignments_alias(ctx: click.Context) -> None:
+    """List the assignments (deprecated: `grader assignment list`)."""
+    ctx.invoke(assignment_list)
 
 
 @assignment_group.command("show")
-@click.argument("slug")
-def assignment_show(slug: str) -> None:
-    """Show one assignment: version, folder, functions, submissions by status."""
+@click.argument("assignment")
+def assignment_show(assignment: str) -> None:
+    """Show the registered ASSIGNMENT (a slug or its folder): version, folder, functions,
+    submissions by status."""
     from grader.models import Submission
-    from grader.service import get_assignment
+    from grader.operations import get_assignment
 
-    with services() as svc, svc["db"].session() as session:
+    slug = slug_of(assignment)
+    with instance_services() as svc, svc.db.session() as session:
         try:
             a = get_assignment(session, slug)
         except GraderError as exc:
@@ -105,31 +131,16 @@ def assignment_show(slug: str) -> None:
         click.echo(f"  submissions: {summary}")
 
 
-@assignment_group.command("validate")
-@click.argument("slug")
-def assignment_validate(slug: str) -> None:
-    """Grade the registered assignment's reference solution: it must score full marks."""
-    from grader.assignments import load_assignment
-    from grader.engine import grade_file
-    from grader.service import get_assignment
+@assignment_group.command(
+    "validate", hidden=True, deprecated="use `grader validate --reference-only ASSIGNMENT`"
+)
+@click.argument("assignment")
+@click.pass_context
+def assignment_validate(ctx: click.Context, assignment: str) -> None:
+    """Grade ASSIGNMENT's reference (deprecated: `grader validate --reference-only`)."""
+    from grader.cli.grading import validate_command
 
-    with services() as svc, svc["db"].session() as session:
-        try:
-            folder = Path(get_assignment(session, slug).path)
-            target = load_assignment(folder)
-            target.verify_reference()
-        except GraderError as exc:
-            raise click.ClickException(exc.message) from exc
-    result = grade_file(target, target.reference_file, seed=0)
-    for check in result.checks:
-        mark = "ok  " if check.passed else "FAIL"
-        click.echo(f"  {mark} {check.name}: {check.score:g} / {check.max_score:g} {check.message}")
-    if result.status != "graded" or result.score < target.max_score:
-        raise click.ClickException(
-            f"the reference scores {result.score:g} / {target.max_score:g}, not full marks"
-            + (f": {result.error}" if result.error else "")
-        )
-    click.echo(f"{slug}: the reference scores full marks")
+    ctx.invoke(validate_command, assignment=assignment, as_json=False, reference_only=True)
 
 
 # -- token --------------------------------------------------------------------
@@ -156,7 +167,7 @@ def token_create(name: str, course: str, role: str, all_courses: bool) -> None:
     from grader.course_admin import get_course
     from grader.models import ApiToken
 
-    with services() as svc, svc["db"].begin() as session:
+    with instance_services() as svc, svc.db.begin() as session:
         if session.scalar(select(ApiToken).where(ApiToken.name == name)):
             raise click.ClickException(f"a token called {name!r} exists; pick another name")
         try:
@@ -174,7 +185,7 @@ def token_list() -> None:
     """List tokens (name, prefix, created, last used, revoked)."""
     from grader.models import ApiToken
 
-    with services() as svc, svc["db"].session() as session:
+    with instance_services() as svc, svc.db.session() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.name)).all()
         if not rows:
             click.echo("no tokens (create one with `grader token create NAME`)")
@@ -192,7 +203,7 @@ def token_revoke(name: str) -> None:
     """Revoke the token called NAME; requests using it are refused from now on."""
     from grader.models import ApiToken, utcnow
 
-    with services() as svc, svc["db"].begin() as session:
+    with instance_services() as svc, svc.db.begin() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.name == name))
         if row is None:
             raise click.ClickException(f"no token called {name!r}")
@@ -210,16 +221,18 @@ def submissions_group() -> None:
 
 
 @submissions_group.command("list")
-@click.option("--assignment", "slug", help="Only this assignment (slug).")
+@click.option("--assignment", "name", help="Only this assignment (a slug or its folder).")
 @click.option("--student", help="Only this student id.")
-@click.option("--status", type=click.Choice(["queued", "running", "graded", "rejected", "error"]))
+@click.option("--status", type=click.Choice([s.value for s in SubmissionStatus]))
 @click.option("--limit", default=50, show_default=True, type=int, help="Newest N.")
-def submissions_list(slug: str | None, student: str | None, status: str | None, limit: int) -> None:
+def submissions_list(name: str | None, student: str | None, status: str | None, limit: int) -> None:
     """List submissions, newest first."""
     from grader.courses import User
     from grader.models import Assignment, Submission
 
-    with services() as svc, svc["db"].session() as session:
+    slug = slug_of(name) if name else None
+
+    with instance_services() as svc, svc.db.session() as session:
         query = (
             select(Submission, Assignment.slug, User.login)
             .join(Assignment)
@@ -245,7 +258,7 @@ def submissions_list(slug: str | None, student: str | None, status: str | None, 
 
 
 @click.command("regrade")
-@click.argument("slug")
+@click.argument("assignment")
 @click.option(
     "--stale",
     is_flag=True,
@@ -262,19 +275,21 @@ def submissions_list(slug: str | None, student: str | None, status: str | None, 
     default=None,
     help="With --wait: stop waiting after this many seconds (the regrade goes on).",
 )
-def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -> None:
-    """Queue every submission of SLUG to be graded again, with the assignment as it is
-    now on disk.
+def regrade_command(assignment: str, stale: bool, wait: bool, timeout: float | None) -> None:
+    """Queue every submission of ASSIGNMENT (a slug or its folder) to be graded again,
+    with the assignment as it is now on disk.
 
     The service grades them as it grades uploads: the job runner of `grader serve`,
     or `grader worker` processes when GRADER_BROKER_URL is set. Nothing is graded in
     this process, so a regrade never holds up the web side.
     """
     from grader.models import FINISHED, Submission
-    from grader.service import get_assignment, register_assignment, requeue
+    from grader.operations import get_assignment, register_assignment, requeue
 
-    with services() as svc:
-        db = svc["db"]
+    slug = slug_of(assignment)
+
+    with instance_services() as svc:
+        db = svc.db
         try:
             with db.begin() as session:
                 row, _ = register_assignment(session, get_assignment(session, slug).path)
@@ -295,7 +310,7 @@ def regrade_command(slug: str, stale: bool, wait: bool, timeout: float | None) -
             click.echo("nothing to regrade")
             return
         for submission_id in ids:
-            svc["queue"].enqueue(submission_id)
+            svc.queue.enqueue(submission_id)
         click.echo(f"{len(ids)} submission(s) of {slug} queued for regrading", err=True)
         if wait:
             _wait_for(db, ids, slug, timeout)
@@ -318,7 +333,10 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
                     .group_by(Submission.status)
                 ).all()
             statuses = dict(rows)
-            finished = len(ids) - statuses.get("queued", 0) - statuses.get("running", 0)
+            waiting = statuses.get(SubmissionStatus.QUEUED, 0) + statuses.get(
+                SubmissionStatus.RUNNING, 0
+            )
+            finished = len(ids) - waiting
             bar.update(finished - done)
             done = finished
             if finished == len(ids):
@@ -333,7 +351,7 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
 
 
 @click.command("export")
-@click.argument("slug")
+@click.argument("assignment")
 @click.option(
     "--format",
     "fmt",
@@ -352,15 +370,17 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
 )
 @click.option("--course", default="default", show_default=True, help="Course (slug).")
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
-def export_command(slug: str, fmt: str, which: str, course: str, output: Any) -> None:
-    """Export one row per student: student id, score, max score, graded at, and the
-    counted score (after late penalties, of the attempt the policy counts), late flag
-    and attempt count."""
+def export_command(assignment: str, fmt: str, which: str, course: str, output: Any) -> None:
+    """Export one row per student of ASSIGNMENT (a slug or its folder) in COURSE: student
+    id, score, max score, graded at, and the counted score (after late penalties, of the
+    attempt the policy counts), late flag and attempt count."""
     from grader.course_admin import get_course
     from grader.gradebook import gradebook
     from grader.intake import resolve_release
 
-    with services() as svc, svc["db"].session() as session:
+    slug = slug_of(assignment)
+
+    with instance_services() as svc, svc.db.session() as session:
         try:
             release = resolve_release(session, get_course(session, course).id, slug)
         except GraderError as exc:

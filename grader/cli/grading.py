@@ -1,26 +1,17 @@
-"""Commands that grade: ``grade``, ``assignments``, ``validate``."""
+"""Commands that grade: ``grade`` and ``validate``."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from grader import assignments as catalogue
+from grader.cli.naming import load_named
 from grader.engine import grade_file
-from grader.errors import GraderError
-from grader.report import render
-
-
-def _load(slug: str):
-    try:
-        assignment = catalogue.find(slug)
-        assignment.verify_reference()
-    except GraderError as exc:
-        raise click.UsageError(exc.message) from exc
-    return assignment
+from grader.result_text import render
 
 
 @click.command("grade")
@@ -48,11 +39,12 @@ def grade_command(
     details: bool,
     plots_dir: Path | None,
 ) -> None:
-    """Grade FILE (.py or .ipynb) against ASSIGNMENT (a slug or a folder).
+    """Grade FILE (.py or .ipynb) against ASSIGNMENT (a slug or a folder; a slug may be
+    bundled or registered with `grader assignment add`).
 
     Exits 0 when graded (whatever the score), 2 when the file is rejected.
     """
-    target = _load(assignment)
+    target = load_named(assignment)
     result = grade_file(target, file, seed=seed)
     if plots_dir is not None:
         _write_plots(target, result, plots_dir)
@@ -73,32 +65,33 @@ def _write_plots(target, result, folder: Path) -> None:
         click.echo(f"plot: {folder / name}", err=True)
 
 
-@click.command("assignments")
-def assignments_command() -> None:
-    """List the available assignments."""
-    try:
-        found = catalogue.discover()
-    except GraderError as exc:
-        raise click.ClickException(exc.message) from exc
-    for slug, a in found.items():
-        click.echo(f"{slug:20} v{a.version}  {a.max_score:g} pts  {a.title}")
-
-
 @click.command("validate")
 @click.argument("assignment")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the quality report as one JSON object."
 )
-def validate_command(assignment: str, as_json: bool) -> None:
-    """Check ASSIGNMENT's quality: the reference scores full marks in the sandbox, and every
-    known mistake (the mutation catalogue) applied to the reference loses points.
+@click.option(
+    "--reference-only",
+    is_flag=True,
+    help="Only check that the reference scores full marks (fast; no mutation catalogue).",
+)
+def validate_command(assignment: str, as_json: bool, reference_only: bool) -> None:
+    """Check ASSIGNMENT's quality (a slug or a folder): the reference scores full marks in
+    the sandbox, and every known mistake (the mutation catalogue) applied to the
+    reference loses points.
 
     Exits non-zero when the reference fails or a mistake no check catches exists.
     """
+    target = load_named(assignment)
+    result = grade_file(target, target.reference_file, seed=0)
+    if reference_only:
+        click.echo(json.dumps(result.to_dict()) if as_json else render(result), nl=as_json)
+        _require_full_marks(target, result)
+        if not as_json:
+            click.echo(f"{target.slug}: the reference scores full marks")
+        return
     from grader.diagnosis.report import quality_report
 
-    target = _load(assignment)
-    result = grade_file(target, target.reference_file, seed=0)
     report = quality_report(
         target, seed=0, reference_score=result.score if result.status == "graded" else 0.0
     )
@@ -107,10 +100,7 @@ def validate_command(assignment: str, as_json: bool) -> None:
     else:
         click.echo(render(result), nl=False)
         click.echo(report.text(), nl=False)
-    if result.status != "graded" or result.score < target.max_score:
-        raise click.ClickException(
-            f"the reference scores {result.score:g} / {target.max_score:g}, not full marks"
-        )
+    _require_full_marks(target, result)
     if report.errors:
         raise click.ClickException(f"the mutation catalogue has errors: {report.errors[0]}")
     if report.holes:
@@ -121,4 +111,12 @@ def validate_command(assignment: str, as_json: bool) -> None:
         click.echo(
             f"{target.slug}: the reference scores full marks; mutation coverage "
             f"{report.coverage:.0%}"
+        )
+
+
+def _require_full_marks(target: Any, result: Any) -> None:
+    if result.status != "graded" or result.score < target.max_score:
+        raise click.ClickException(
+            f"the reference scores {result.score:g} / {target.max_score:g}, not full marks"
+            + (f": {result.error}" if result.error else "")
         )

@@ -3,14 +3,30 @@ of assignments with deadlines and policy, extensions, roster imports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
 
-from grader.cli.admin import services
+from grader.cli.service import make_app, require_schema
 from grader.errors import GraderError
+from grader.http_common import Services
+
+
+@contextmanager
+def instance() -> Iterator[tuple[Services, Any]]:
+    """The configured instance's services and settings; the database must be up to date."""
+    app = make_app()
+    require_schema(app)
+    svc = Services.of(app)
+    try:
+        yield svc, app.config
+    finally:
+        svc.db.dispose()
 
 
 def sign_in_url(config: dict, token: str) -> str:
@@ -38,14 +54,14 @@ def user_create(login: str, name: str | None, email: str | None, admin: bool) ->
     """Create the user LOGIN and print a sign-in link (single use, valid three days)."""
     from grader.course_admin import LINK_LIFETIME, create_user, issue_sign_in_link
 
-    with services() as svc:
+    with instance() as (svc, config):
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 user = create_user(session, login, display_name=name, email=email, admin=admin)
                 token = issue_sign_in_link(session, user)
         except GraderError as exc:
             raise _fail(exc) from exc
-        click.echo(sign_in_url(svc["config"], token))
+        click.echo(sign_in_url(config, token))
     what = "site administrator" if admin else "user"
     click.echo(
         f"{what} {login!r} created; the link signs them in once within "
@@ -60,13 +76,13 @@ def user_link(login: str) -> None:
     """Print a new single-use sign-in link for LOGIN (a forgotten password)."""
     from grader.course_admin import find_user, issue_sign_in_link
 
-    with services() as svc:
-        with svc["db"].begin() as session:
+    with instance() as (svc, config):
+        with svc.db.begin() as session:
             user = find_user(session, login)
             if user is None:
                 raise click.ClickException(f"no user {login!r}")
             token = issue_sign_in_link(session, user)
-        click.echo(sign_in_url(svc["config"], token))
+        click.echo(sign_in_url(config, token))
 
 
 # -- course ---------------------------------------------------------------------
@@ -88,9 +104,9 @@ def course_create(slug: str, title: str, timezone: str, instructors: tuple[str, 
     """Create the course SLUG called TITLE."""
     from grader.course_admin import create_course, enrol, find_user
 
-    with services() as svc:
+    with instance() as (svc, config):
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 course = create_course(session, slug, title, timezone)
                 for login in instructors:
                     user = find_user(session, login)
@@ -107,7 +123,7 @@ def course_list() -> None:
     """List courses with their number of students and releases."""
     from grader.courses import Course, Enrollment, Release
 
-    with services() as svc, svc["db"].session() as session:
+    with instance() as (svc, _), svc.db.session() as session:
         students = dict(
             session.execute(
                 select(Enrollment.course_id, func.count())
@@ -167,7 +183,7 @@ def release_create(
     """Release ASSIGNMENT in COURSE (or change its release)."""
     from grader import policy
     from grader.course_admin import get_course, release_assignment
-    from grader.service import get_assignment
+    from grader.operations import get_assignment
 
     if penalty_per_day is not None and late_factor is not None:
         raise click.UsageError("give --penalty-per-day or --late-factor, not both")
@@ -176,9 +192,9 @@ def release_create(
         kind, value = "per_day", penalty_per_day
     elif late_factor is not None:
         kind, value = "factor", late_factor
-    with services() as svc:
+    with instance() as (svc, config):
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 row = get_course(session, course)
 
                 def when(text: str | None) -> datetime | None:
@@ -214,7 +230,7 @@ def release_list(course: str) -> None:
     from grader.course_admin import get_course
     from grader.courses import Release
 
-    with services() as svc, svc["db"].session() as session:
+    with instance() as (svc, _), svc.db.session() as session:
         try:
             row = get_course(session, course)
         except GraderError as exc:
@@ -248,11 +264,11 @@ def release_extend(
     """Give the student LOGIN an extension for ASSIGNMENT in COURSE."""
     from grader import policy
     from grader.course_admin import find_release, find_user, get_course, grant_extension
-    from grader.service import get_assignment
+    from grader.operations import get_assignment
 
-    with services() as svc:
+    with instance() as (svc, config):
         try:
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 row = get_course(session, course)
                 release = find_release(session, row, get_assignment(session, assignment))
                 user = find_user(session, login)
@@ -288,10 +304,10 @@ def roster_import(course: str, file: Path) -> None:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{file} is not UTF-8 text") from exc
-    with services() as svc:
+    with instance() as (svc, config):
         try:
             people = parse(text)
-            with svc["db"].begin() as session:
+            with svc.db.begin() as session:
                 done = import_roster(session, get_course(session, course), people)
         except GraderError as exc:
             raise click.ClickException(f"{file}: {exc.message}; nothing was imported") from exc

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -10,12 +12,27 @@ import click
 log = logging.getLogger(__name__)
 
 
+def instance_path() -> Path:
+    """The instance folder (GRADER_INSTANCE_PATH, else ./instance). When a command is
+    about to create it in the current folder, it says so on stderr."""
+    from grader.config import INSTANCE_ENV, default_instance_path
+
+    path = default_instance_path()
+    if not path.exists() and not os.environ.get(INSTANCE_ENV):
+        click.echo(
+            f"grader: {INSTANCE_ENV} is not set: creating the instance folder {path} "
+            f"(database, uploads, secret key); set {INSTANCE_ENV} to keep it elsewhere",
+            err=True,
+        )
+    return path
+
+
 def make_app(**overrides: Any) -> Any:
     """The configured Flask app (config from the instance folder and environment)."""
     from grader.app import create_app
 
     try:
-        return create_app(overrides)
+        return create_app({"INSTANCE_PATH": instance_path(), **overrides})
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -24,17 +41,18 @@ def require_schema(app: Any) -> None:
     """Refuse to run against a database that `grader db upgrade` has not brought up to date."""
     from alembic.script import ScriptDirectory
 
-    from grader.db import alembic_config, current_revision
+    from grader.db import alembic_config, current_revision, shown_url
 
     url = app.config["DATABASE_URL"]
     try:
         current = current_revision(url)
     except Exception as exc:  # noqa: BLE001 - any driver error means: cannot reach it
-        raise click.ClickException(f"cannot open the database: {exc}") from exc
+        raise click.ClickException(f"cannot open the database {shown_url(url)}: {exc}") from exc
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     if current != head:
         raise click.ClickException(
-            f"the database is at revision {current or 'none'}, not {head}: run `grader db upgrade`"
+            f"the database {shown_url(url)} is at revision {current or 'none'}, not {head}: "
+            "run `grader db upgrade`"
         )
 
 
@@ -68,18 +86,19 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     """
     from waitress import serve
 
+    from grader.http_common import Services
     from grader.logs import configure_logging
-    from grader.service import sync_bundled
+    from grader.operations import sync_bundled
 
     overrides: dict[str, Any] = {} if workers is None else {"WORKERS": workers}
     app = make_app(**overrides)
     configure_logging(app.config["LOG_FORMAT"])
     logging.getLogger("waitress").setLevel(logging.INFO)
     upgrade_database(app)
-    svc = app.extensions["grader"]
-    for slug, outcome in sync_bundled(svc["db"], app.config["ASSIGNMENTS_DIR"]).items():
+    svc = Services.of(app)
+    for slug, outcome in sync_bundled(svc.db, app.config["ASSIGNMENTS_DIR"]).items():
         click.echo(f"assignment {slug}: {outcome}", err=True)
-    svc["queue"].start()
+    svc.queue.start()
     grading = "a Celery worker" if app.config.get("BROKER_URL") else "the embedded job runner"
     click.echo(
         f"serving on http://{host}:{port} (instance folder {app.instance_path}; "
@@ -89,7 +108,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     try:
         serve(app, host=host, port=port, threads=threads, ident="grader")
     finally:
-        svc["queue"].stop(timeout=5)
+        svc.queue.stop(timeout=5)
 
 
 @click.group("db")

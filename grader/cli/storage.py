@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from grader.cli.admin import services
+from grader.cli.admin import instance_services
 
 
 @click.group("storage")
@@ -25,8 +25,8 @@ def gc_command(min_age: float, dry_run: bool) -> None:
     """Remove the stored files no submission and no grading run refers to."""
     from grader.storage_gc import collect_garbage
 
-    with services() as svc:
-        out = collect_garbage(svc["db"], svc["store"], min_age=min_age, dry_run=dry_run)
+    with instance_services() as svc:
+        out = collect_garbage(svc.db, svc.store, min_age=min_age, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(
         f"{verb} {len(out.removed)} unreferenced file(s), {out.removed_bytes} bytes; "

@@ -42,10 +42,11 @@ def worker_command(concurrency: int | None, metrics_port: int | None, metrics_ho
     is graded again once its lease lapses (GRADER_LEASE_SECONDS). Stops on Ctrl-C or
     SIGTERM after the submissions in progress.
     """
-    from grader.config import default_instance_path, load_config
+    from grader.cli.service import instance_path
+    from grader.config import load_config
 
     try:
-        config = load_config(default_instance_path())
+        config = load_config(instance_path())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if not config.get("BROKER_URL"):

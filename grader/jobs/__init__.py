@@ -1,6 +1,6 @@
 """Job runners. The web side only ever calls ``enqueue(submission_id)`` after the
 submission is committed; a worker loads the submission by id, grades it and
-writes the status (``grader.service.grade_submission``). The embedded runner
+writes the status (``grader.operations.grade_submission``). The embedded runner
 is the default; with ``BROKER_URL`` the Celery queue (``grader.jobs.celery``)
 implements the same interface and ``grader worker`` processes grade."""
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from grader.db import Database
-from grader.leases import DEFAULT_SECONDS
 from grader.storage import BlobStore
 
 
@@ -26,6 +25,7 @@ class JobQueue(Protocol):
 
 
 def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
+    """The job queue the resolved ``config`` (``grader.config.load_config``) asks for."""
     if config.get("BROKER_URL"):
         from grader.jobs.celery import CeleryQueue
 
@@ -36,8 +36,8 @@ def make_queue(config: dict, database: Database, store: BlobStore) -> JobQueue:
     return EmbeddedRunner(
         database,
         store,
-        workers=int(config.get("WORKERS", 2)),
-        warm=int(config.get("WARM_SANDBOXES", 0)),
-        lease_seconds=float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS),
-        reference_cache=config.get("REFERENCE_CACHE_DIR"),
+        workers=int(config["WORKERS"]),
+        warm=int(config["WARM_SANDBOXES"]),
+        lease_seconds=float(config["LEASE_SECONDS"]),
+        reference_cache=config["REFERENCE_CACHE_DIR"],
     )

@@ -44,7 +44,7 @@ from grader import metrics
 from grader.db import Database
 from grader.grading import grade_submission
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
-from grader.leases import DEFAULT_SECONDS, log_reclaimed, reclaim_expired, release_owner
+from grader.leases import log_reclaimed, reclaim_expired, release_owner
 from grader.logs import configure_logging, log_context
 from grader.sandbox.pool import WarmPool
 from grader.storage import BlobStore
@@ -56,7 +56,7 @@ QUEUE = "grader"
 
 
 def celery_config(config: dict[str, Any]) -> dict[str, Any]:
-    timeout = int(config.get("BROKER_VISIBILITY_TIMEOUT") or 900)
+    timeout = int(config["BROKER_VISIBILITY_TIMEOUT"])
     return {
         "broker_url": config["BROKER_URL"],
         "broker_connection_retry_on_startup": True,
@@ -104,12 +104,12 @@ class CeleryQueue:
     def __init__(self, config: dict[str, Any], database: Database, store: BlobStore) -> None:
         self.database = database
         self.store = store
-        self.warm = max(0, int(config.get("WARM_SANDBOXES", 0)))
-        self.visibility_timeout = int(config.get("BROKER_VISIBILITY_TIMEOUT") or 900)
-        self.sweep_interval = float(config.get("BROKER_SWEEP_INTERVAL") or 30)
-        self.lease_seconds = float(config.get("LEASE_SECONDS") or DEFAULT_SECONDS)
-        self.log_format = str(config.get("LOG_FORMAT") or "text")
-        self.reference_cache = config.get("REFERENCE_CACHE_DIR")
+        self.warm = max(0, int(config["WARM_SANDBOXES"]))
+        self.visibility_timeout = int(config["BROKER_VISIBILITY_TIMEOUT"])
+        self.sweep_interval = float(config["BROKER_SWEEP_INTERVAL"])
+        self.lease_seconds = float(config["LEASE_SECONDS"])
+        self.log_format = str(config["LOG_FORMAT"])
+        self.reference_cache = config["REFERENCE_CACHE_DIR"]
         self.sweeping = threading.Event()
         self.pool: WarmPool | None = None
         self.flask_app: Any = None
@@ -265,7 +265,7 @@ class CeleryQueue:
 
 def celery_init_app(app: Any) -> Celery:
     """Bind the Flask app's queue to its app context (the worker side); returns the Celery app."""
-    queue = app.extensions["grader"]["queue"]
+    queue = app.extensions["grader"].queue  # the app's Services
     if not isinstance(queue, CeleryQueue):
         raise RuntimeError("GRADER_BROKER_URL is not set: there is no broker to take jobs from")
     queue.flask_app = app

@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from grader.db import Database
-from grader.models import Submission, utcnow
+from grader.models import Submission, SubmissionStatus, utcnow
 
 
 def mark_dispatched(database: Database, submission_ids: list[str]) -> None:
@@ -38,7 +38,7 @@ def due_for_dispatch(database: Database, *, grace: float, resend_after: float) -
             session.scalars(
                 select(Submission.id)
                 .where(
-                    Submission.status == "queued",
+                    Submission.status == SubmissionStatus.QUEUED,
                     or_(
                         and_(
                             Submission.dispatched_at.is_(None),

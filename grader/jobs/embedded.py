@@ -22,10 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader.db import Database
 from grader.grading import grade_submission
-from grader.leases import DEFAULT_SECONDS, log_reclaimed, reclaim_expired
+from grader.leases import log_reclaimed, reclaim_expired
+from grader.operations import queued_ids
 from grader.sandbox.backends import make_backend
 from grader.sandbox.pool import WarmPool
-from grader.service import queued_ids
 from grader.storage import BlobStore
 from grader.stored_plots import PlotProcess
 
@@ -40,10 +40,10 @@ class EmbeddedRunner:
         database: Database,
         store: BlobStore,
         *,
-        workers: int = 2,
-        warm: int = 0,
-        lease_seconds: float = DEFAULT_SECONDS,
-        reference_cache: str | None = None,
+        workers: int,
+        warm: int,
+        lease_seconds: float,
+        reference_cache: str | None,
     ) -> None:
         self.database = database
         self.store = store

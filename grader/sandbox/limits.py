@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 
 from grader.errors import AssignmentError
 
@@ -50,9 +50,6 @@ class Limits:
         """The limits a sandbox is started with (a warm one before its job is known):
         a job may run in an already started sandbox only if these are the same."""
         return (self.memory_mb, self.processes, self.file_mb, self.tmp_mb, self.shm_mb)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 DEFAULT_LIMITS = Limits()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from grader.web.views import bp
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
-
-from grader.web import views  # noqa: E402,F401  (registers the routes on bp)
+__all__ = ["bp"]

@@ -7,13 +7,15 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from grader.models import MAX_STUDENT_ID
+
 
 class UploadForm(FlaskForm):
     student = StringField(
         "Student id",
         validators=[
             DataRequired("Enter your student id."),
-            Length(max=200),
+            Length(max=MAX_STUDENT_ID),
             Regexp(r"^[^\x00-\x1f]*$", message="The student id must be one line."),
         ],
     )

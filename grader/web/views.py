@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from grader.app import services
+from grader import http_common
 from grader.errors import BadRequest, SubmissionRejected, UploadRefused
+from grader.http_common import services, submission_or_404
 from grader.models import Submission
-from grader.service import (
+from grader.operations import (
     accept_submission,
     admit_upload,
     count_upload,
     get_assignment,
     list_assignments,
-    load_submission,
 )
 from grader.stored_plots import plot_caption, plots_pending, submission_plots
-from grader.web import bp
 from grader.web.forms import UploadForm
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
 
 MAX_OUTPUT_CHARS = 20_000
 
@@ -43,7 +43,7 @@ def render_markdown(text: str) -> Markup:
 
 @bp.get("/")
 def index() -> str:
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         return render_template("index.html", assignments=list_assignments(session))
 
 
@@ -51,7 +51,7 @@ def index() -> str:
 def healthz() -> dict[str, str]:
     from sqlalchemy import text
 
-    with services()["db"].session() as session:
+    with services().db.session() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ok"}
 
@@ -59,7 +59,7 @@ def healthz() -> dict[str, str]:
 @bp.route("/assignments/<slug>", methods=["GET", "POST"])
 def assignment(slug: str) -> Any:
     svc = services()
-    with svc["db"].session() as session:
+    with svc.db.session() as session:
         row = get_assignment(session, slug)
     if request.method == "POST" and request.mimetype != "multipart/form-data":
         raise BadRequest("The upload form is sent as multipart/form-data, with a file.")
@@ -67,13 +67,13 @@ def assignment(slug: str) -> Any:
     status = 200
     if request.method == "POST":
         key = f"ip:{request.remote_addr}"
-        admit_upload(svc["db"], svc["limiter"], key, current_app.config)
+        admit_upload(svc.db, svc.limiter, key, current_app.config)
         if form.validate_on_submit():
             upload = form.file.data
             try:
                 sub = accept_submission(
-                    svc["db"],
-                    svc["store"],
+                    svc.db,
+                    svc.store,
                     slug=slug,
                     filename=upload.filename,
                     data=upload.read(),
@@ -83,8 +83,8 @@ def assignment(slug: str) -> Any:
                 form.file.errors = [exc.message]
                 status = exc.status_code
             else:
-                count_upload(svc["limiter"], key, current_app.config)
-                svc["queue"].enqueue(sub.id)
+                count_upload(svc.limiter, key, current_app.config)
+                svc.queue.enqueue(sub.id)
                 return redirect(url_for("web.submission", submission_id=sub.id), code=303)
         else:
             status = 400
@@ -98,10 +98,8 @@ def assignment(slug: str) -> Any:
 
 @bp.get("/submissions/<submission_id>")
 def submission(submission_id: str) -> str:
-    with services()["db"].session() as session:
-        sub = load_submission(session, submission_id)
-        if sub is None:
-            raise NotFound("There is no submission with this id.")
+    with services().db.session() as session:
+        sub = submission_or_404(session, submission_id)
         attempts: list[Submission] = []
         if sub.user_id is not None:
             attempts = list(
@@ -139,26 +137,11 @@ def _output(log: dict[str, Any] | None) -> str:
 
 @bp.get("/submissions/<submission_id>/file")
 def submission_file(submission_id: str) -> Response:
-    from grader.api.views import download
-
-    svc = services()
-    with svc["db"].session() as session:
-        sub = session.get(Submission, submission_id)
-        if sub is None:
-            raise NotFound("There is no submission with this id.")
-        return download(svc["store"].get(sub.blob_sha256), sub.filename)
+    """The page's link to the upload (the API's route asks for a token)."""
+    return http_common.submission_file(submission_id)
 
 
 @bp.get("/submissions/<submission_id>/plots/<name>.png")
 def submission_plot(submission_id: str, name: str) -> Response:
-    from grader.api.views import plot_response
-
-    svc = services()
-    with svc["db"].session() as session:
-        sub = load_submission(session, submission_id)
-        if sub is None:
-            raise NotFound("There is no submission with this id.")
-        digest = submission_plots(sub).get(name)
-    if digest is None or not svc["store"].exists(digest):
-        raise NotFound("This submission has no plot of that name.")
-    return plot_response(svc["store"].get(digest), digest)
+    """The page's plot images (the API's route asks for a token)."""
+    return http_common.submission_plot(submission_id, name)

@@ -27,7 +27,8 @@ from click.testing import CliRunner
 
 from grader.app import create_app
 from grader.db import upgrade
-from grader.service import accept_submission, sync_bundled
+from grader.http_common import Services
+from grader.operations import accept_submission, sync_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
@@ -173,12 +174,12 @@ def app_config(database_url: str, instance_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Any]:
     app = create_app(app_config)
-    svc = app.extensions["grader"]
-    outcome = sync_bundled(svc["db"], ASSIGNMENTS)
+    svc = Services.of(app)
+    outcome = sync_bundled(svc.db, ASSIGNMENTS)
     assert not [v for v in outcome.values() if v.startswith("error")], outcome
     yield app
-    svc["queue"].stop(timeout=30)
-    svc["db"].dispose()
+    svc.queue.stop(timeout=30)
+    svc.db.dispose()
 
 
 @pytest.fixture
@@ -189,7 +190,7 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def grading(app: Any) -> Any:
     """The app's embedded runner, started; ``grading.join()`` waits for the queue."""
-    queue = app.extensions["grader"]["queue"]
+    queue = Services.of(app).queue
     queue.start()
     return queue
 
@@ -214,7 +215,7 @@ def token(app: Any) -> str:
     from grader.course_admin import default_course
     from grader.models import ApiToken
 
-    with app.extensions["grader"]["db"].begin() as session:
+    with Services.of(app).db.begin() as session:
         row, plain = ApiToken.generate("test-lms", course_id=default_course(session).id)
         session.add(row)
     return plain
@@ -266,13 +267,13 @@ def submit_file(
 @pytest.fixture
 def accepted(app: Any, fixture_file: Callable[[str], bytes]) -> Callable[..., Any]:
     """Accept a bundled submission straight through the service layer (no HTTP), queued."""
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
 
     def accept(name: str = "chain-rule/correct.py", student: str | None = None) -> Any:
         slug, filename = name.split("/", 1)
         return accept_submission(
-            svc["db"],
-            svc["store"],
+            svc.db,
+            svc.store,
             slug=slug,
             filename=filename,
             data=fixture_file(name),

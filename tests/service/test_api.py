@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from grader.courses import User
+from grader.http_common import Services
 from grader.models import ApiToken, Submission, utcnow
 
 CORRECT = b"def sigmoid(x):\n    return x\n"
 
 
 def count(app, model=Submission) -> int:
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         return s.scalar(select(func.count()).select_from(model))
 
 
@@ -62,7 +63,7 @@ def test_bad_token_is_401(client, header):
 
 def test_revoked_token_is_401(app, client, auth):
     assert client.get("/api/v1/assignments", headers=auth).status_code == 200
-    with app.extensions["grader"]["db"].begin() as s:
+    with Services.of(app).db.begin() as s:
         s.scalar(select(ApiToken)).revoked_at = utcnow()
     assert_error(client.get("/api/v1/assignments", headers=auth), 401, "unauthorized")
     assert_error(post_file(client, auth), 401, "unauthorized")
@@ -70,7 +71,7 @@ def test_revoked_token_is_401(app, client, auth):
 
 
 def test_token_is_stored_hashed(app, token):
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         row = s.scalar(select(ApiToken))
         assert token not in (row.token_hash, row.prefix)
         assert row.token_hash == ApiToken.hash(token)
@@ -105,11 +106,11 @@ def test_submit_multipart_is_committed_and_queued(app, client, auth):
     assert body["status"] == "queued"
     assert body["url"].endswith(f"/api/v1/submissions/{body['id']}")
     assert response.headers["Location"] == body["url"]
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         sub = s.get(Submission, body["id"])
         assert sub.status == "queued" and sub.filename == "hw.py"
         assert sub.user.login == "s-001" and sub.release.course.slug == "default"
-        assert app.extensions["grader"]["store"].get(sub.blob_sha256) == CORRECT
+        assert Services.of(app).store.get(sub.blob_sha256) == CORRECT
     polled = client.get(f"/api/v1/submissions/{body['id']}", headers=auth).get_json()
     assert polled["status"] == "queued" and polled["student"] == "s-001"
     assert polled["checks"] == [] and polled["graded_at"] is None
@@ -186,7 +187,7 @@ def test_missing_file_is_400(app, client, auth):
 def test_ungradable_file_is_422_and_writes_nothing(app, client, auth, filename, data):
     assert_error(post_file(client, auth, data=data, filename=filename), 422, "submission_rejected")
     assert count(app) == 0 and count(app, User) == 0
-    store = app.extensions["grader"]["store"].root
+    store = Services.of(app).store.root
     assert not store.exists() or not any(p.is_file() for p in store.rglob("*"))
 
 
@@ -223,7 +224,7 @@ def test_a_token_counts_against_its_own_limit_only(app, client, auth):
     """An LMS sends for a whole course from one address: the per-address limit is not its."""
     app.config["RATE_LIMIT_IP"] = "1/hour"
     app.config["RATE_LIMIT_TOKEN"] = "3/minute"
-    with app.extensions["grader"]["db"].begin() as s:
+    with Services.of(app).db.begin() as s:
         row, other = ApiToken.generate("other")
         s.add(row)
     assert [post_file(client, auth).status_code for _ in range(3)] == [202] * 3

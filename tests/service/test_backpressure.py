@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from grader.http_common import Services
 from grader.models import Submission, utcnow
 from tests.service.test_api import assert_error, count, post_file
 from tests.service.test_web import assert_error_page, upload
@@ -30,7 +31,7 @@ def test_uploads_past_the_queue_limit_get_503_and_nothing_is_lost(app, client, a
 
     grading.start()  # the runner comes back: what was accepted is graded
     assert grading.join(timeout=120)
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         assert {sub.status for sub in s.query(Submission)} == {"graded"}
     # the refused upload used up none of the token's 3 a minute
     assert post_file(client, auth).status_code == 202
@@ -40,7 +41,7 @@ def test_uploads_past_the_queue_limit_get_503_and_nothing_is_lost(app, client, a
 def test_an_old_queue_refuses_uploads(app, client, auth):
     app.config.update(QUEUE_LIMIT=0, QUEUE_MAX_AGE=600)
     assert post_file(client, auth).status_code == 202
-    with app.extensions["grader"]["db"].begin() as s:  # it has waited 15 minutes
+    with Services.of(app).db.begin() as s:  # it has waited 15 minutes
         s.execute(update(Submission).values(created_at=utcnow() - timedelta(minutes=15)))
     error = assert_error(post_file(client, auth), 503, "busy")
     assert "the oldest for 15 min" in error["message"]

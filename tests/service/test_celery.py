@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from grader.http_common import Services
 from grader.models import Submission
 from tests.service.conftest import ASSIGNMENTS, submit_file
 
@@ -190,7 +191,7 @@ def test_a_killed_worker_is_graded_again_within_a_minute(
     time.sleep(1)
     first.kill()
     killed = time.monotonic()
-    with app.extensions["grader"]["db"].session() as session:
+    with Services.of(app).db.session() as session:
         row = session.get(Submission, sub_id)
         assert row.status == "running" and row.lease_owner and row.lease_expires_at
 
@@ -200,7 +201,7 @@ def test_a_killed_worker_is_graded_again_within_a_minute(
     assert body["status"] == "graded" and body["score"] == 100.0, (body, second.text()[-3000:])
     assert time.monotonic() - killed < 60
     assert "lapsed: grading it again" in second.text()
-    with app.extensions["grader"]["db"].session() as session:
+    with Services.of(app).db.session() as session:
         assert len(session.get(Submission, sub_id).runs) == 1  # scored once
 
 
@@ -231,9 +232,9 @@ def test_a_duplicate_job_skips_a_live_lease_and_takes_a_lapsed_one(app, client, 
     from grader.leases import claim
     from grader.models import utcnow
 
-    queue = app.extensions["grader"]["queue"]
+    queue = Services.of(app).queue
     sub_id = submit_file(client, auth, "chain-rule", fixture_file("chain-rule/correct.py"))
-    database = app.extensions["grader"]["db"]
+    database = Services.of(app).db
     assert claim(database, sub_id, owner="busy-worker/1", duration=60)
 
     duplicate = SimpleNamespace(id="job-a", delivery_info={"redelivered": True})
@@ -270,4 +271,4 @@ def test_an_upload_while_redis_is_down_is_kept_and_sent_by_the_sweep(
         assert body["status"] == "graded" and body["score"] == 100.0, body
         assert "sent 1 queued submission(s) to the broker" in worker.text()
     finally:
-        down.extensions["grader"]["db"].dispose()
+        Services.of(down).db.dispose()

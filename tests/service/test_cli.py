@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from sqlalchemy import select
 
 from grader.cli import cli
+from grader.db import shown_url
+from grader.http_common import Services
 from grader.models import ApiToken, Submission
 
 COMMANDS = [
@@ -49,7 +52,7 @@ def test_token_lifecycle(app, client, runner):
     plain = created.stdout.strip()
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/v1/assignments", headers=headers).status_code == 200
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         assert s.scalar(select(ApiToken.token_hash)) != plain
     again = runner("token", "create", "canvas")
     assert again.exit_code == 1 and "exists" in again.output
@@ -90,6 +93,45 @@ def test_assignment_validate(runner):
     result = runner("assignment", "validate", "chain-rule")
     assert result.exit_code == 0, result.output
     assert "full marks" in result.output
+    assert "deprecated" in result.output and "grader validate --reference-only" in result.output
+
+
+def test_an_added_assignment_is_named_by_its_slug_everywhere(app, runner, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "elsewhere" / "my-rule"
+    shutil.copytree(app.config["ASSIGNMENTS_DIR"] + "/chain-rule", folder)
+    assert runner("assignment", "add", str(folder)).exit_code == 0
+    graded = runner("grade", "my-rule", str(folder / "reference.py"), "--json")
+    assert graded.exit_code == 0, graded.output
+    assert json.loads(graded.stdout)["status"] == "graded"
+    listed = runner("assignment", "list").output
+    assert "my-rule" in listed and "0 submissions" in listed and "chain-rule" in listed
+    assert "my-rule" in runner("assignment", "show", str(folder)).output  # or by its folder
+    missing = runner("grade", "no-such-rule", str(folder / "reference.py"))
+    assert missing.exit_code == 2 and "not registered in the database" in missing.output
+
+
+def test_the_old_list_command_is_a_deprecated_alias(runner):
+    from grader.cli import cli
+
+    result = runner("assignments")
+    assert result.exit_code == 0 and "chain-rule" in result.output
+    assert "deprecated" in result.output and "grader assignment list" in result.output
+    listed = [line.split()[0] for line in runner("--help").output.splitlines() if line[:3] == "  a"]
+    assert listed == ["assignment"] and cli.get_command(None, "assignments") is not None
+
+
+def test_a_service_command_says_where_it_creates_the_instance(runner, monkeypatch, tmp_path):
+    monkeypatch.delenv("GRADER_INSTANCE_PATH")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    first = runner("db", "current")
+    assert first.exit_code == 0
+    assert f"creating the instance folder {tmp_path / 'here' / 'instance'}" in first.output
+    assert "GRADER_INSTANCE_PATH" in first.output
+    assert "creating" not in runner("db", "current").output  # once: it exists now
 
 
 @pytest.fixture
@@ -98,7 +140,7 @@ def app_config(app_config):
 
 
 def test_submissions_regrade_export(app, runner, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     for student, name in [
         ("ann", "correct.py"),
         ("bob", "bug_grad_missing_factor_2.py"),
@@ -108,16 +150,16 @@ def test_submissions_regrade_export(app, runner, accepted):
     listed = runner("submissions", "list", "--assignment", "chain-rule", "--student", "ann")
     assert listed.output.count("queued") == 1 and "correct.py" in listed.output
     assert runner("regrade", "chain-rule").output.strip() == "nothing to regrade"
-    with svc["db"].begin() as s:  # pretend they were graded before
+    with svc.db.begin() as s:  # pretend they were graded before
         for sub in s.scalars(select(Submission)):
             sub.status = "error"
     # the command only queues them: nothing grades until the service's runner runs
     queued = runner("regrade", "chain-rule")
     assert queued.exit_code == 0 and "3 submission(s) of chain-rule queued" in queued.output
     assert runner("submissions", "list", "--status", "queued").output.count("chain-rule") == 3
-    svc["queue"].start()  # as `grader serve` starts: it takes up what is queued
-    assert svc["queue"].join(timeout=120)
-    with svc["db"].begin() as s:
+    svc.queue.start()  # as `grader serve` starts: it takes up what is queued
+    assert svc.queue.join(timeout=120)
+    with svc.db.begin() as s:
         for sub in s.scalars(select(Submission)):
             sub.status = "error"
     # while it runs, its sweeper takes up what the command queues
@@ -151,6 +193,9 @@ def test_commands_refuse_an_unmigrated_database(runner, monkeypatch, database_fa
     monkeypatch.setenv("DATABASE_URL", database_factory(empty=True))
     result = runner("token", "list")
     assert result.exit_code == 1 and "grader db upgrade" in result.output
+    assert f"the database {shown_url(os.environ['DATABASE_URL'])} is at revision none" in (
+        result.output
+    )
     assert "empty" in runner("db", "current").output
     assert runner("db", "upgrade").exit_code == 0
     assert runner("token", "list").exit_code == 0

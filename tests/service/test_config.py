@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import SETTINGS, load_config, normalise_database_url
+from grader.config import SETTINGS, assignments_dir, default, load_config, normalise_database_url
 from grader.ratelimit import parse_rate, storage_url
 from grader.storage import BlobStore
 
@@ -49,6 +49,40 @@ def test_bad_values_are_named(tmp_path):
         load_config(tmp_path, environ={"GRADER_LOG_FORMAT": "xml"})
     with pytest.raises(ValueError, match="GRADER_LEASE_SECONDS must be above 0"):
         load_config(tmp_path, environ={"GRADER_LEASE_SECONDS": "0"})
+    with pytest.raises(ValueError, match="GRADER_BROKER_VISIBILITY_TIMEOUT must be above 0"):
+        load_config(tmp_path, environ={"GRADER_BROKER_VISIBILITY_TIMEOUT": "0"})
+
+
+def test_the_job_runner_takes_its_numbers_from_the_settings(tmp_path):
+    from grader.db import Database
+    from grader.jobs import make_queue
+
+    config = load_config(tmp_path, environ={})
+    runner = make_queue(config, Database(config["DATABASE_URL"]), BlobStore(tmp_path / "s"))
+    assert runner.warm == default("WARM_SANDBOXES") == 2  # type: ignore[attr-defined]
+    assert runner.lease_seconds == default("LEASE_SECONDS")  # type: ignore[attr-defined]
+    assert runner.workers == default("WORKERS")  # type: ignore[attr-defined]
+
+
+def test_the_bundled_assignments_folder_is_one_setting(tmp_path):
+    assert assignments_dir({}) == Path(default("ASSIGNMENTS_DIR"))
+    assert assignments_dir({"GRADER_ASSIGNMENTS_DIR": str(tmp_path)}) == tmp_path
+    env = {"GRADER_ASSIGNMENTS_DIR": str(tmp_path)}
+    assert load_config(tmp_path / "i", environ=env)["ASSIGNMENTS_DIR"] == str(tmp_path)
+
+
+def test_submission_statuses_keep_their_words_in_the_database():
+    from grader.models import FINISHED, SubmissionStatus
+
+    assert [s.value for s in SubmissionStatus] == [
+        "queued",
+        "running",
+        "graded",
+        "rejected",
+        "error",
+    ]
+    assert f"{SubmissionStatus.GRADED}" == "graded" and SubmissionStatus.ERROR == "error"
+    assert set(FINISHED) == {"graded", "rejected", "error"}
 
 
 def test_every_setting_is_documented():

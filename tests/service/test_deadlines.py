@@ -21,9 +21,10 @@ from grader.course_admin import (
     release_assignment,
 )
 from grader.errors import UploadRefused
+from grader.http_common import Services
 from grader.intake import Uploader
 from grader.models import ApiToken, Submission, utcnow
-from grader.service import accept_submission, get_assignment
+from grader.operations import accept_submission, get_assignment
 
 CORRECT = "chain-rule/correct.py"
 
@@ -31,7 +32,7 @@ CORRECT = "chain-rule/correct.py"
 @pytest.fixture
 def course(app):
     """Course 'nn' (Berlin time) with students ann and bob; returns helpers."""
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     with db.begin() as s:
         nn = create_course(s, "nn", "Neural nets", "Europe/Berlin")
         ids = {}
@@ -86,7 +87,7 @@ def post(client, auth, fixture_file, student="ann", name=CORRECT):
 
 
 def count(app) -> int:
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         return s.scalar(select(func.count()).select_from(Submission))
 
 
@@ -138,7 +139,7 @@ def test_an_extension_keeps_the_upload_open(app, client, course, fixture_file):
     assert post(client, course.auth, fixture_file, student="ann").status_code == 403
     accepted = post(client, course.auth, fixture_file, student="bob")
     assert accepted.status_code == 202
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         sub = s.get(Submission, accepted.get_json()["id"])
         assert not sub.late and sub.late_factor == 1.0
 
@@ -167,11 +168,11 @@ def test_attempt_limit(app, client, course, fixture_file):
 def test_simultaneous_uploads_cannot_both_take_the_last_attempt(app, course, fixture_file):
     """Several uploads of one student race for the last attempt: exactly one wins."""
     course.release(max_attempts=2)
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     uploader = Uploader(course_id=course.id, user_id=course.users["ann"])
     data = fixture_file(CORRECT)
     accept_submission(
-        svc["db"], svc["store"], slug="chain-rule", filename="a.py", data=data, uploader=uploader
+        svc.db, svc.store, slug="chain-rule", filename="a.py", data=data, uploader=uploader
     )
     racers = 6
     start = threading.Barrier(racers)
@@ -181,8 +182,8 @@ def test_simultaneous_uploads_cannot_both_take_the_last_attempt(app, course, fix
         start.wait(timeout=30)
         try:
             accept_submission(
-                svc["db"],
-                svc["store"],
+                svc.db,
+                svc.store,
                 slug="chain-rule",
                 filename=f"race{n}.py",
                 data=data,
@@ -198,19 +199,19 @@ def test_simultaneous_uploads_cannot_both_take_the_last_attempt(app, course, fix
     for t in threads:
         t.join(timeout=60)
     assert sorted(outcomes) == ["accepted"] + ["no_attempts_left"] * (racers - 1)
-    with svc["db"].session() as s:
+    with svc.db.session() as s:
         assert s.scalar(select(func.count()).where(Submission.user_id == course.users["ann"])) == 2
 
 
 def test_a_signed_in_user_must_be_enrolled(app, course, fixture_file):
-    svc = app.extensions["grader"]
-    with svc["db"].begin() as s:
+    svc = Services.of(app)
+    with svc.db.begin() as s:
         stranger = create_user(s, "eve").id
     course.release()
     with pytest.raises(Exception) as refused:
         accept_submission(
-            svc["db"],
-            svc["store"],
+            svc.db,
+            svc.store,
             slug="chain-rule",
             filename="a.py",
             data=fixture_file(CORRECT),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from grader.http_common import Services
 from grader.jobs.dispatch import due_for_dispatch, mark_dispatched
 from grader.models import Submission, utcnow
 
@@ -18,12 +19,12 @@ def age(app, sub_id, *, created=None, dispatched=None, status=None):
         values["dispatched_at"] = utcnow() - timedelta(seconds=dispatched)
     if status is not None:
         values["status"] = status
-    with app.extensions["grader"]["db"].begin() as session:
+    with Services.of(app).db.begin() as session:
         session.execute(update(Submission).where(Submission.id == sub_id).values(**values))
 
 
 def test_sweep_sends_unsent_and_long_waiting_rows_only(app, accepted):
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     fresh = accepted().id  # the request that accepted it may still be publishing
     unsent = accepted().id
     age(app, unsent, created=120)

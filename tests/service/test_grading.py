@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from grader.http_common import Services
 from grader.models import GradingRun, Submission
-from grader.service import grade_submission
+from grader.operations import grade_submission
 from tests.service.conftest import submit_file
 
 
@@ -56,40 +57,40 @@ def test_grades_best_and_latest(client, auth, grading, fixture_file):
 
 
 def test_a_job_enqueued_twice_is_graded_once(app, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted()
-    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t1") == "graded"
-    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="t2") is None
-    with svc["db"].session() as s:
+    assert grade_submission(svc.db, svc.store, sub.id, job_id="t1") == "graded"
+    assert grade_submission(svc.db, svc.store, sub.id, job_id="t2") is None
+    with svc.db.session() as s:
         runs = s.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).all()
         assert len(runs) == 1 and runs[0].assignment_version >= 1 and runs[0].assignment_digest
 
 
 def test_start_recovers_queued_and_running(app, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     ids = [accepted(student="r").id for _ in range(3)]
-    with svc["db"].begin() as s:  # as a crash mid-grade leaves it
+    with svc.db.begin() as s:  # as a crash mid-grade leaves it
         s.get(Submission, ids[0]).status = "running"
-    svc["queue"].start()
-    assert svc["queue"].join(timeout=120)
-    with svc["db"].session() as s:
+    svc.queue.start()
+    assert svc.queue.join(timeout=120)
+    with svc.db.session() as s:
         assert [s.get(Submission, i).status for i in ids] == ["graded"] * 3
 
 
 def test_grader_failure_is_an_error_status_not_a_crash(app, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted()
-    svc["store"].path(sub.blob_sha256).unlink()  # the stored file is gone
-    assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
-    with svc["db"].session() as s:
+    svc.store.path(sub.blob_sha256).unlink()  # the stored file is gone
+    assert grade_submission(svc.db, svc.store, sub.id) == "error"
+    with svc.db.session() as s:
         row = s.get(Submission, sub.id)
         assert row.status == "error" and "grader failed" in row.error
 
 
 def test_an_unavailable_sandbox_is_reported_and_regradable(app, accepted, monkeypatch):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted()
     monkeypatch.setenv("GRADER_SANDBOX", "no-such-backend")
-    assert grade_submission(svc["db"], svc["store"], sub.id) == "error"
-    with svc["db"].session() as s:
+    assert grade_submission(svc.db, svc.store, sub.id) == "error"
+    with svc.db.session() as s:
         assert "unknown sandbox backend" in s.get(Submission, sub.id).error

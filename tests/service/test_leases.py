@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from grader.grading import Run, grade_submission, write_run
+from grader.http_common import Services
 from grader.leases import Heartbeat, claim, reclaim_expired, release_owner, renew
 from grader.models import GradingRun, Submission, utcnow
 
@@ -36,7 +37,7 @@ def runs(db, sub_id):
 
 
 def test_a_live_lease_keeps_its_submission_a_lapsed_one_is_taken_over(app, accepted):
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     sub_id = accepted().id
     first = claim(db, sub_id, owner="host-a/1", duration=60)
     assert first is not None
@@ -58,13 +59,13 @@ def test_a_live_lease_keeps_its_submission_a_lapsed_one_is_taken_over(app, accep
 
 def test_a_run_that_lost_its_lease_is_discarded(app, accepted):
     """A stalled worker that wakes up after its submission was graded again writes nothing."""
-    svc = app.extensions["grader"]
-    db = svc["db"]
+    svc = Services.of(app)
+    db = svc.db
     sub_id = accepted().id
     stalled = claim(db, sub_id, owner="stalled/1", duration=60)
     assert stalled is not None
     expire(db, sub_id)
-    assert grade_submission(db, svc["store"], sub_id, job_id="second") == "graded"
+    assert grade_submission(db, svc.store, sub_id, job_id="second") == "graded"
     late = Run(version=1, digest="d", status="graded", error=None, score=0.0, max_score=100.0)
     assert write_run(db, stalled, late, utcnow()) is None
     stored = row(db, sub_id)
@@ -73,7 +74,7 @@ def test_a_run_that_lost_its_lease_is_discarded(app, accepted):
 
 
 def test_the_sweeper_takes_back_lapsed_and_lease_less_runs_only(app, accepted):
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     live, lapsed, legacy, waiting = (accepted().id for _ in range(4))
     assert claim(db, live, owner="alive/1", duration=60)
     assert claim(db, lapsed, owner="dead/2", duration=60)
@@ -89,7 +90,7 @@ def test_the_sweeper_takes_back_lapsed_and_lease_less_runs_only(app, accepted):
 
 
 def test_only_the_owner_named_is_released(app, accepted):
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     sub_id = accepted().id
     assert claim(db, sub_id, owner="host/10", duration=60)
     assert not release_owner(db, sub_id, "host/11")
@@ -99,7 +100,7 @@ def test_only_the_owner_named_is_released(app, accepted):
 
 
 def test_a_heartbeat_keeps_a_short_lease_alive(app, accepted):
-    db = app.extensions["grader"]["db"]
+    db = Services.of(app).db
     sub_id = accepted().id
     lease = claim(db, sub_id, duration=0.6)
     assert lease is not None
@@ -116,8 +117,8 @@ def test_a_heartbeat_keeps_a_short_lease_alive(app, accepted):
 
 def test_the_embedded_runner_recovers_a_dead_process_lease(app, accepted):
     """A `grader serve` killed mid-grade left a lease; another runner grades it once it lapses."""
-    svc = app.extensions["grader"]
-    db, runner = svc["db"], svc["queue"]
+    svc = Services.of(app)
+    db, runner = svc.db, svc.queue
     sub_id = accepted().id
     assert claim(db, sub_id, owner="killed-host/4242", duration=1.0)
     runner.lease_seconds = 1.5  # sweeps every half second
@@ -137,19 +138,19 @@ def test_a_grading_whose_lease_is_taken_over_mid_run_writes_nothing(app, fixture
 
     from prometheus_client import REGISTRY
 
-    from grader.service import accept_submission
+    from grader.operations import accept_submission
 
-    svc = app.extensions["grader"]
-    db = svc["db"]
+    svc = Services.of(app)
+    db = svc.db
     slow = b"import time\ntime.sleep(3)\n" + fixture_file("chain-rule/correct.py")
     sub_id = accept_submission(
-        db, svc["store"], slug="chain-rule", filename="slow.py", data=slow, student=None
+        db, svc.store, slug="chain-rule", filename="slow.py", data=slow, student=None
     ).id
     labels = {"assignment": "chain-rule", "outcome": "discarded"}
     before = REGISTRY.get_sample_value("grader_gradings_total", labels) or 0
     result: list[str | None] = []
     first = threading.Thread(
-        target=lambda: result.append(grade_submission(db, svc["store"], sub_id, job_id="stalled"))
+        target=lambda: result.append(grade_submission(db, svc.store, sub_id, job_id="stalled"))
     )
     first.start()
     deadline = time.monotonic() + 30

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from grader.grading import grade_submission
+from grader.http_common import Services
 from tests.service.test_restart import post
 
 pytestmark = pytest.mark.slow
@@ -79,7 +80,7 @@ def test_a_real_scrape_of_a_serving_grader(live_server, fixture_file):
 
 def test_queue_gauges_read_the_database(app, client, accepted):
     ids = [accepted().id for _ in range(3)]
-    with app.extensions["grader"]["db"].begin() as session:
+    with Services.of(app).db.begin() as session:
         from grader.models import Submission
 
         session.get(Submission, ids[0]).status = "running"
@@ -97,10 +98,10 @@ def test_queue_gauges_read_the_database(app, client, accepted):
 
 
 def test_a_sandbox_that_cannot_start_is_counted(app, accepted, monkeypatch):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     before = REGISTRY.get_sample_value("grader_sandbox_start_failures_total") or 0
     monkeypatch.setenv("GRADER_SANDBOX", "no-such-backend")
-    assert grade_submission(svc["db"], svc["store"], accepted().id) == "error"
+    assert grade_submission(svc.db, svc.store, accepted().id) == "error"
     assert REGISTRY.get_sample_value("grader_sandbox_start_failures_total") == before + 1
     outcome = {"assignment": "chain-rule", "outcome": "error"}
     assert REGISTRY.get_sample_value("grader_gradings_total", outcome) >= 1

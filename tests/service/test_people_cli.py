@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from grader.courses import Course, Enrollment, Extension, Release, SignInLink, User
+from grader.http_common import Services
 
 CANVAS = """Student,ID,SIS User ID,SIS Login ID,Section
     Points Possible,,,,
@@ -21,7 +22,7 @@ Alan,Turing,S-2,,,alan@example.org
 
 
 def count(app, model) -> int:
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         return s.scalar(select(func.count()).select_from(model))
 
 
@@ -30,7 +31,7 @@ def test_user_create_prints_a_single_use_sign_in_link(app, runner):
     assert result.exit_code == 0, result.output
     link = result.stdout.strip()
     assert link.startswith("http://127.0.0.1:5000/sign-in/") and len(link) > 60
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         user = s.scalar(select(User).where(User.login == "ada"))
         assert user.is_admin and user.display_name == "Ada L." and user.password_hash is None
         stored = s.scalar(select(SignInLink))
@@ -61,7 +62,7 @@ def test_course_and_release_with_dates_in_the_course_time_zone(app, runner):
     )  # fmt: skip
     assert released.exit_code == 0, released.output
     assert "due 2026-12-01 23:59 CET" in released.output
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         course = s.scalar(select(Course).where(Course.slug == "nn"))
         release = s.scalar(select(Release).where(Release.course_id == course.id))
         assert release.due_at == datetime(2026, 12, 1, 22, 59, tzinfo=UTC)
@@ -88,7 +89,7 @@ def test_bad_release_dates_and_courses_are_refused(app, runner):
     assert backwards.exit_code == 1 and "'late until' is before 'due at'" in backwards.output
     garbled = runner("release", "create", "nn", "chain-rule", "--due", "friday")
     assert garbled.exit_code == 1 and "not a date" in garbled.output
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         course = s.scalar(select(Course).where(Course.slug == "nn"))
         assert not s.scalars(select(Release).where(Release.course_id == course.id)).all()
     zone = runner("course", "create", "x", "X", "--timezone", "Mars/Base")
@@ -109,7 +110,7 @@ def test_roster_import_canvas_then_moodle(app, runner, tmp_path):
     moodle.write_text("\ufeff" + MOODLE)  # Moodle writes a byte order mark
     done = runner("roster", "import", "nn", str(moodle))
     assert done.exit_code == 0, done.output
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         people = {
             u.login: (u.display_name, u.email, e.sis_id, e.role)
             for u, e in s.execute(select(User, Enrollment).join(Enrollment))

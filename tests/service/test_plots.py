@@ -8,8 +8,9 @@ import re
 
 from sqlalchemy import select
 
+from grader.http_common import Services
 from grader.models import GradingRun
-from grader.service import grade_submission
+from grader.operations import grade_submission
 from tests.service.conftest import submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -25,8 +26,8 @@ def test_plots_are_stored_shown_and_served(app, client, auth, grading, fixture_f
     assert grading.join(timeout=180)
 
     # the run records name -> sha256 of PNGs that are in the file store
-    store = app.extensions["grader"]["store"]
-    with app.extensions["grader"]["db"].session() as session:
+    store = Services.of(app).store
+    with Services.of(app).db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == good)).one()
         assert run.status == "graded"
         plots = dict(run.plots or {})
@@ -103,12 +104,12 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
         raise RuntimeError("no plots today")
 
     monkeypatch.setattr(grader.plots, "render_plots", broken)
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
-    with caplog.at_level(logging.ERROR, logger="grader.service"):
-        assert grade_submission(svc["db"], svc["store"], sub.id, job_id="p1") == "graded"
+    with caplog.at_level(logging.ERROR, logger="grader.operations"):
+        assert grade_submission(svc.db, svc.store, sub.id, job_id="p1") == "graded"
     assert "plots of submission" in caplog.text
-    with svc["db"].session() as session:
+    with svc.db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         assert run.status == "graded" and run.score == run.max_score and run.plots == {}
     assert app.test_client().get(f"/submissions/{sub.id}").status_code == 200
@@ -117,7 +118,7 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
 def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, auth):
     from grader.stored_plots import render_here
 
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
     seen = []
 
@@ -126,7 +127,7 @@ def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, 
         seen.append(client.get(f"/api/v1/submissions/{sub.id}", headers=auth).get_json())
         return render_here(folder, digest, result)
 
-    status = grade_submission(svc["db"], svc["store"], sub.id, job_id="p", render=render_and_look)
+    status = grade_submission(svc.db, svc.store, sub.id, job_id="p", render=render_and_look)
     assert status == "graded"
     [during] = seen
     assert during["status"] == "graded" and during["score"] == during["max_score"]
@@ -143,7 +144,7 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
     from grader.models import utcnow
     from grader.stored_plots import PLOTS_WAIT, render_here
 
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
     pages = []
 
@@ -151,14 +152,14 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
         pages.append(client.get(f"/submissions/{sub.id}").get_data(as_text=True))
         return render_here(folder, digest, result)
 
-    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="r", render=render_and_look)
+    assert grade_submission(svc.db, svc.store, sub.id, job_id="r", render=render_and_look)
     [during] = pages
     assert 'id="plots-pending"' in during and 'http-equiv="refresh"' in during
     after = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="plots"' in after
     assert "plots-pending" not in after and 'http-equiv="refresh"' not in after
     # plots that never came (the process died in between) are not waited for forever
-    with svc["db"].session() as session:
+    with svc.db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         run.plots, run.finished_at = None, utcnow() - PLOTS_WAIT
         session.commit()
@@ -174,7 +175,7 @@ def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, g
     sub = accepted("circles-softmax/correct.py")
     grading.enqueue(sub.id)
     assert grading.join(timeout=180)
-    with app.extensions["grader"]["db"].session() as session:
+    with Services.of(app).db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}
     # the child that drew them is another process, and stays for the next submission
@@ -184,17 +185,15 @@ def test_the_embedded_runner_draws_the_plots_in_a_child_process(app, accepted, g
 
 
 def test_deferred_plots_leave_the_grader_free_for_the_next_submission(app, accepted):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
     jobs = []
-    assert grade_submission(svc["db"], svc["store"], sub.id, job_id="d", defer=jobs.append) == (
-        "graded"
-    )
-    with svc["db"].session() as session:
+    assert grade_submission(svc.db, svc.store, sub.id, job_id="d", defer=jobs.append) == ("graded")
+    with svc.db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         assert run.score == run.max_score and run.plots is None  # scored; plots to come
     [draw] = jobs
     draw()
-    with svc["db"].session() as session:
+    with svc.db.session() as session:
         run = session.get(GradingRun, run.id)
         assert set(run.plots) == {"circles-converges-loss", "circles-converges-boundary"}

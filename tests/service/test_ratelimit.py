@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from grader.http_common import Services
 from grader.ratelimit import RateLimited, RateLimiter
 from tests.service.conftest import submit_file
 
@@ -65,7 +66,7 @@ def test_the_api_counts_in_the_brokers_redis(app, app_config, auth, fixture_file
         assert response.status_code == 429, response.get_json()
         assert response.get_json()["error"]["code"] == "rate_limited"
     finally:
-        other.extensions["grader"]["db"].dispose()
+        Services.of(other).db.dispose()
 
 
 def test_wrong_tokens_are_counted_in_redis_across_web_processes(app, app_config, token):
@@ -89,4 +90,4 @@ def test_wrong_tokens_are_counted_in_redis_across_web_processes(app, app_config,
         )
         assert response.status_code == 200
     finally:
-        other.extensions["grader"]["db"].dispose()
+        Services.of(other).db.dispose()

@@ -8,8 +8,9 @@ import time
 
 from sqlalchemy import update
 
+from grader.http_common import Services
 from grader.models import GradingRun, Submission
-from grader.service import grade_submission
+from grader.operations import grade_submission
 
 
 def make_old(path, seconds=7200):
@@ -18,11 +19,11 @@ def make_old(path, seconds=7200):
 
 
 def test_gc_removes_only_old_unreferenced_files(app, accepted, runner):
-    svc = app.extensions["grader"]
-    store = svc["store"]
+    svc = Services.of(app)
+    store = svc.store
     sub = accepted("circles-softmax/correct.py")
-    assert grade_submission(svc["db"], store, sub.id) == "graded"
-    with svc["db"].session() as session:
+    assert grade_submission(svc.db, store, sub.id) == "graded"
+    with svc.db.session() as session:
         plots = dict(session.get(Submission, sub.id).latest_run.plots)
     assert plots
     orphan = store.put(b"an upload whose row was never committed")
@@ -52,21 +53,21 @@ def test_gc_removes_only_old_unreferenced_files(app, accepted, runner):
 
 
 def test_plots_of_a_dropped_run_are_collected(app, accepted, runner):
-    svc = app.extensions["grader"]
+    svc = Services.of(app)
     sub = accepted("circles-softmax/correct.py")
-    assert grade_submission(svc["db"], svc["store"], sub.id) == "graded"
-    with svc["db"].begin() as session:
+    assert grade_submission(svc.db, svc.store, sub.id) == "graded"
+    with svc.db.begin() as session:
         run = session.get(Submission, sub.id).latest_run
         digests = list(run.plots.values())
         session.execute(update(GradingRun).where(GradingRun.id == run.id).values(plots=None))
     for digest in digests:
-        make_old(svc["store"].path(digest))
+        make_old(svc.store.path(digest))
     assert runner("storage", "gc").exit_code == 0
-    assert not any(svc["store"].exists(d) for d in digests)
+    assert not any(svc.store.exists(d) for d in digests)
 
 
 def test_reuploading_an_old_file_makes_it_young(app):
-    store = app.extensions["grader"]["store"]
+    store = Services.of(app).store
     digest = store.put(b"same bytes")
     make_old(store.path(digest))
     assert store.put(b"same bytes") == digest

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from grader.submissions import LIMITS
+from grader.uploads import LIMITS
 from tests import upload_bombs
 from tests.service.conftest import SUBMISSIONS
 from tests.service.test_api import assert_error, count

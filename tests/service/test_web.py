@@ -8,13 +8,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from grader.http_common import Services
 from grader.models import Submission
 
 CODE = b"def sigmoid(x):\n    return x\n"
 
 
 def count(app) -> int:
-    with app.extensions["grader"]["db"].session() as s:
+    with Services.of(app).db.session() as s:
         return s.scalar(select(func.count()).select_from(Submission))
 
 

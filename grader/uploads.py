@@ -37,7 +37,9 @@ LIMITS = UploadLimits()
 
 
 @dataclass
-class Submission:
+class StudentCode:
+    """The code of one upload, as the cells the sandbox runs (one cell for a .py file)."""
+
     filename: str
     kind: str  # "python" | "notebook"
     cells: list[dict] = field(default_factory=list)
@@ -107,7 +109,7 @@ def _text(data: bytes) -> str:
         ) from exc
 
 
-def _read_notebook(filename: str, data: bytes, limits: UploadLimits) -> Submission:
+def _read_notebook(filename: str, data: bytes, limits: UploadLimits) -> StudentCode:
     notebooks.check_size(data, max_cells=limits.cells, max_values=limits.json_values)
     sources = notebooks.code_sources(notebooks.parse(_text(notebooks.without_payloads(data))))
     size = 0
@@ -140,16 +142,16 @@ def _too_large(size: int, limit: int) -> SubmissionRejected:
     )
 
 
-def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) -> Submission:
+def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) -> StudentCode:
     size = sum(len(c["source"].encode()) for c in cells)
     if not cells:
         raise SubmissionRejected("the submission contains no code")
     if size > max_source_bytes:
         raise _too_large(size, max_source_bytes)
-    return Submission(filename=filename, kind=kind, cells=cells, source_bytes=size)
+    return StudentCode(filename=filename, kind=kind, cells=cells, source_bytes=size)
 
 
-def read_submission(filename: str, data: bytes, *, limits: UploadLimits = LIMITS) -> Submission:
+def read_upload(filename: str, data: bytes, *, limits: UploadLimits = LIMITS) -> StudentCode:
     """Parse an upload, or raise SubmissionRejected with a one-line reason."""
     name = filename.rsplit("/", 1)[-1] or "submission"
     if len(data) > limits.file_bytes:

@@ -5,20 +5,20 @@ grading one by id, the gradebook. No Flask."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from grader import assignments as engine_assignments
+from grader import assignment_folder
+from grader.backpressure import Busy, check_capacity
 from grader.course_admin import release_in_default_course
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
 from grader.grading import grade_submission  # noqa: F401 - callers find it here too
 from grader.intake import accept_submission  # noqa: F401 - callers find it here too
-from grader.models import FINISHED, Assignment, GradingRun, Submission, utcnow
+from grader.models import FINISHED, Assignment, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.ratelimit import RateLimited, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def register_assignment(session: Session, folder: Path | str) -> tuple[Assignmen
 
     The outcome is "added", "updated" (checks changed: regrade), "refreshed" (only the
     title, text or folder changed) or "unchanged"."""
-    loaded = engine_assignments.load_assignment(Path(folder))
+    loaded = assignment_folder.load_assignment(Path(folder))
     row = session.scalar(select(Assignment).where(Assignment.slug == loaded.slug))
     fields: dict[str, Any] = {
         "title": loaded.title,
@@ -108,7 +108,7 @@ def requeue(session: Session, submission_ids: list[str]) -> None:
         session.execute(
             update(Submission)
             .where(Submission.id.in_(submission_ids), Submission.status.in_(FINISHED))
-            .values(status="queued", graded_at=None, dispatched_at=None)
+            .values(status=SubmissionStatus.QUEUED, graded_at=None, dispatched_at=None)
         )
 
 
@@ -118,46 +118,13 @@ def queued_ids(database: Database) -> list[str]:
         return list(
             session.scalars(
                 select(Submission.id)
-                .where(Submission.status == "queued")
+                .where(Submission.status == SubmissionStatus.QUEUED)
                 .order_by(Submission.created_at)
             )
         )
 
 
-# -- back-pressure ----------------------------------------------------------
-
-#: seconds a refused upload is told to wait: about what a worker needs to free a place
-BUSY_RETRY_AFTER = 60
-
-
-class Busy(GraderError):
-    status_code = 503
-    code = "busy"
-
-    def __init__(self, message: str, retry_after: int = BUSY_RETRY_AFTER) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
-
-
-@dataclass(frozen=True)
-class QueueState:
-    queued: int
-    running: int
-    oldest_age: float | None  # seconds the oldest queued submission has waited
-
-
-def queue_state(database: Database) -> QueueState:
-    """How many submissions wait and are being graded, and the oldest wait (one query)."""
-    with database.session() as session:
-        rows = session.execute(
-            select(Submission.status, func.count(), func.min(Submission.created_at))
-            .where(Submission.status.in_(("queued", "running")))
-            .group_by(Submission.status)
-        ).all()
-    counts = {status: (n, oldest) for status, n, oldest in rows}
-    queued, oldest = counts.get("queued", (0, None))
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else None
-    return QueueState(queued, counts.get("running", (0, None))[0], age)
+# -- admission: rate limits and back-pressure --------------------------------
 
 
 def admit_upload(
@@ -185,25 +152,3 @@ def admit_upload(
 def count_upload(limiter: RateLimiter, key: str, config: dict[str, Any]) -> None:
     rate = config["RATE_LIMIT_TOKEN"] if key.startswith("token:") else config["RATE_LIMIT_IP"]
     limiter.record(key, rate)
-
-
-def check_capacity(database: Database, *, limit: int, max_age: float) -> None:
-    """Refuse a new submission (503, nothing stored) while more than ``limit`` wait or
-    the oldest has waited over ``max_age`` seconds; 0 turns either bound off. What was
-    accepted before is graded all the same."""
-    if limit <= 0 and max_age <= 0:
-        return
-    state = queue_state(database)
-    too_many = limit > 0 and state.queued >= limit
-    too_old = max_age > 0 and state.oldest_age is not None and state.oldest_age > max_age
-    if too_many or too_old:
-        waited = _duration(state.oldest_age or 0)
-        raise Busy(
-            f"The grader is busy: {state.queued} submissions are waiting to be graded "
-            f"(the oldest for {waited}). Yours was not saved; please submit it again in "
-            f"a minute. Everything already submitted will be graded."
-        )
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"

@@ -31,7 +31,10 @@ class Function:
 
 
 @dataclass
-class Assignment:
+class LoadedAssignment:
+    """An assignment folder as the grading engine uses it (the service's database row
+    that registers one is ``models.Assignment``)."""
+
     slug: str
     title: str
     description: str
@@ -103,7 +106,7 @@ def _require(spec: dict, key: str, kind: type, source: Path):
     return value
 
 
-def load_assignment(folder: Path | str) -> Assignment:
+def load_assignment(folder: Path | str) -> LoadedAssignment:
     folder = Path(folder)
     source = folder / SPEC_FILE
     if not source.is_file():
@@ -146,7 +149,7 @@ def load_assignment(folder: Path | str) -> Assignment:
     starter = folder / spec["starter"] if spec.get("starter") else None
     if starter is not None and not starter.is_file():
         raise AssignmentError(f"{source}: starter file {starter.name} not found", field="starter")
-    return Assignment(
+    return LoadedAssignment(
         slug=folder.name,
         title=title,
         description=spec.get("description", ""),
@@ -164,11 +167,12 @@ def load_assignment(folder: Path | str) -> Assignment:
 
 
 def default_root() -> Path:
-    configured = os.environ.get("GRADER_ASSIGNMENTS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "assignments"
+    from grader.config import assignments_dir
+
+    return assignments_dir()
 
 
-def discover(root: Path | str | None = None) -> dict[str, Assignment]:
+def discover(root: Path | str | None = None) -> dict[str, LoadedAssignment]:
     root = Path(root) if root else default_root()
     found = {}
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
@@ -177,7 +181,7 @@ def discover(root: Path | str | None = None) -> dict[str, Assignment]:
     return found
 
 
-def find(slug: str, root: Path | str | None = None) -> Assignment:
+def find(slug: str, root: Path | str | None = None) -> LoadedAssignment:
     """An assignment by slug, or by the path of its folder."""
     as_path = Path(slug)
     if (as_path / SPEC_FILE).is_file():
