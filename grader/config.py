@@ -135,6 +135,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Submissions one API token may create, as N/second|minute|hour.",
     ),
     Setting(
+        "RATE_LIMIT_SIGN_IN",
+        "GRADER_RATE_LIMIT_SIGN_IN",
+        "10/minute",
+        "Failed web sign-ins per client address and per login, as N/second|minute|hour; "
+        "past it every sign-in from that address or for that login gets 429 until the "
+        "window frees up.",
+    ),
+    Setting(
         "RATE_LIMIT_AUTH_FAILURES",
         "GRADER_RATE_LIMIT_AUTH_FAILURES",
         "10/minute",

@@ -50,14 +50,32 @@ def user_group() -> None:
 @click.option("--name", help="Display name (default: the login).")
 @click.option("--email", help="E-mail address (they may sign in with it too).")
 @click.option("--admin", is_flag=True, help="A site administrator: every course, every page.")
-def user_create(login: str, name: str | None, email: str | None, admin: bool) -> None:
+@click.option("--course", help="Enrol them in this course (slug).")
+@click.option(
+    "--role",
+    type=click.Choice(["instructor", "ta", "student"]),
+    default="student",
+    show_default=True,
+    help="Their role in --course.",
+)
+def user_create(
+    login: str, name: str | None, email: str | None, admin: bool, course: str | None, role: str
+) -> None:
     """Create the user LOGIN and print a sign-in link (single use, valid three days)."""
-    from grader.course_admin import LINK_LIFETIME, create_user, issue_sign_in_link
+    from grader.course_admin import (
+        LINK_LIFETIME,
+        create_user,
+        enrol,
+        get_course,
+        issue_sign_in_link,
+    )
 
     with instance() as (svc, config):
         try:
             with svc.db.begin() as session:
                 user = create_user(session, login, display_name=name, email=email, admin=admin)
+                if course:
+                    enrol(session, get_course(session, course), user, role)
                 token = issue_sign_in_link(session, user)
         except GraderError as exc:
             raise _fail(exc) from exc

@@ -226,9 +226,40 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def sign_in(
+    app: Any,
+    client: Any,
+    login: str,
+    role: str | None = "student",
+    course: str = "default",
+    base_url: str = "http://localhost",
+) -> int:
+    """Make ``login`` (enrolled in ``course`` with ``role``, unless None) and sign the test
+    client in as them, as Flask-Login keeps it in the session; returns the user id. The
+    sign-in pages themselves are tested in test_sign_in.py."""
+    from grader.course_admin import create_user, enrol, find_user, get_course
+
+    with Services.of(app).db.begin() as session:
+        user = find_user(session, login) or create_user(session, login)
+        if role is not None:
+            enrol(session, get_course(session, course), user, role)
+        user_id = user.id
+    with client.session_transaction(base_url=base_url) as flask_session:
+        flask_session["_user_id"] = str(user_id)
+        flask_session["_fresh"] = True
+    return user_id
+
+
 @pytest.fixture
-def csrf_token(client: Any) -> Callable[[str], str]:
-    """The CSRF token of the upload form on an assignment page (as a browser would send it)."""
+def signed_in(app: Any, client: Any) -> int:
+    """The test client signed in as student s-1 of the default course."""
+    return sign_in(app, client, "s-1")
+
+
+@pytest.fixture
+def csrf_token(client: Any, signed_in: int) -> Callable[[str], str]:
+    """The CSRF token of the upload form on an assignment page (as a browser would send it),
+    for the signed-in student s-1."""
 
     def get(slug: str) -> str:
         page = client.get(f"/assignments/{slug}").get_data(as_text=True)
@@ -299,6 +330,7 @@ class LiveServer:
             "DATABASE_URL": database_url,
             "GRADER_ASSIGNMENTS_DIR": str(ASSIGNMENTS),
             "GRADER_WORKERS": str(workers),
+            "GRADER_PUBLIC_URL": self.url,
         }
         self.log = instance.parent / f"serve-{self.port}.log"
         self.process: Any = None
