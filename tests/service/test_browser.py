@@ -73,6 +73,8 @@ def upload(page, base: str, slug: str, path: Path) -> None:
 def test_upload_correct_and_buggy_notebooks(browser, live_server, tmp_path):
     shots = Path(os.environ.get("GRADER_TEST_SCREENSHOTS") or tmp_path)
     live_server.start()
+    # a fresh instance says how to make the first account
+    assert "grader user create LOGIN --admin" in live_server.log.read_text()
     page = browser.new_page()
     correct = SUBMISSIONS / "circles-softmax" / "correct.ipynb"
     sign_in(page, live_server, "student-7")
