@@ -250,6 +250,17 @@ def sign_in(
     return user_id
 
 
+def sign_in_admin(app: Any, client: Any) -> Any:
+    """``client`` signed in as a site administrator (who sees every submission)."""
+    from grader.course_admin import create_user, find_user
+
+    with Services.of(app).db.begin() as session:
+        if find_user(session, "root") is None:
+            create_user(session, "root", admin=True)
+    sign_in(app, client, "root", role=None)
+    return client
+
+
 @pytest.fixture
 def signed_in(app: Any, client: Any) -> int:
     """The test client signed in as student s-1 of the default course."""
