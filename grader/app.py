@@ -48,7 +48,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from grader.api import bp as api_bp
     from grader.web import bp as web_bp
+    from grader.web import signin
 
+    signin.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, no cookies

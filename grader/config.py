@@ -41,6 +41,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs sessions and CSRF tokens. Default: random, kept in <instance>/secret_key.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "GRADER_PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        "The address people open the service at; sign-in links start with it. An https:// "
+        "address also marks the session cookie Secure (sent over HTTPS only).",
+    ),
+    Setting(
         "BROKER_URL",
         "GRADER_BROKER_URL",
         None,
@@ -127,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
         "GRADER_RATE_LIMIT_TOKEN",
         "120/minute",
         "Submissions one API token may create, as N/second|minute|hour.",
+    ),
+    Setting(
+        "RATE_LIMIT_SIGN_IN",
+        "GRADER_RATE_LIMIT_SIGN_IN",
+        "10/minute",
+        "Failed web sign-ins per client address and per login, as N/second|minute|hour; "
+        "past it every sign-in from that address or for that login gets 429 until the "
+        "window frees up.",
     ),
     Setting(
         "RATE_LIMIT_AUTH_FAILURES",

@@ -39,3 +39,25 @@ class SandboxUnavailable(GraderError):
 
     status_code = 503
     code = "sandbox_unavailable"
+
+
+class BadRequest(GraderError):
+    status_code = 400
+    code = "bad_request"
+
+
+class NotFound(GraderError):
+    """Unknown, or not the asker's to see: both answer the same, so ids cannot be probed."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class UploadRefused(GraderError):
+    """The deadline has passed, the assignment is not open yet, or no attempts are left."""
+
+    status_code = 403
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -260,6 +260,8 @@ def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> 
     values: dict[str, Any] = {
         "status": run.status,
         "score": run.score,
+        # what counts: the late penalty recorded at upload applies to every grading
+        "counted_score": None if run.score is None else Submission.late_factor * run.score,
         "error": run.error,
         "graded_at": finished,
         **NO_LEASE,

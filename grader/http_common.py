@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from sqlalchemy.orm import Session
 
+from grader import access
 from grader.db import Database
-from grader.errors import GraderError
+from grader.errors import GraderError, NotFound  # noqa: F401 - the one NotFound
 from grader.jobs import JobQueue
 from grader.models import Submission
 from grader.operations import load_submission
@@ -43,11 +53,6 @@ class Services:
 def services() -> Services:
     """The current app's services."""
     return Services.of(current_app)  # type: ignore[arg-type]
-
-
-class NotFound(GraderError):
-    status_code = 404
-    code = "not_found"
 
 
 def wants_json() -> bool:
@@ -81,9 +86,15 @@ def error_response(
     return response
 
 
+def viewer() -> access.Viewer:
+    """Who asks: set for every request (the API's token, or the page's session)."""
+    return g.get("viewer", access.ANONYMOUS)
+
+
 def submission_or_404(session: Session, submission_id: str) -> Submission:
+    """The submission, if the asker may see it; unknown and foreign ids answer the same."""
     sub = load_submission(session, submission_id)
-    if sub is None:
+    if sub is None or not access.may_see_submission(viewer(), sub.release.course_id, sub.user_id):
         raise NotFound(f"There is no submission {submission_id!r}.")
     return sub
 

@@ -5,35 +5,30 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+# the course tables share the metadata and mapper registry: loaded with these models
+from grader.courses import MAX_LOGIN, Course, Release, User
+from grader.orm import Base, UTCDateTime, utcnow
 
-#: the longest student id (a column width; the upload form and the API check it)
-MAX_STUDENT_ID = 200
+__all__ = ["Base", "UTCDateTime", "utcnow"]
+
+#: the longest student id (a user's login; the upload form and the API check it)
+MAX_STUDENT_ID = MAX_LOGIN
 
 
 class SubmissionStatus(StrEnum):
@@ -50,34 +45,9 @@ class SubmissionStatus(StrEnum):
 FINISHED = (SubmissionStatus.GRADED, SubmissionStatus.REJECTED, SubmissionStatus.ERROR)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_public_id() -> str:
     """Submission ids are unguessable: a result URL is all a student needs to see it."""
     return secrets.token_hex(12)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes on every backend (SQLite hands back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Assignment(Base):
@@ -107,14 +77,6 @@ class Assignment(Base):
         }
 
 
-class Student(Base):
-    __tablename__ = "students"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(MAX_STUDENT_ID), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 
@@ -125,6 +87,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the course the token acts in, and as whom: an LMS token is an instructor of one
+    #: course; a site-wide token (no course) is used by site administrators only
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    role: Mapped[str] = mapped_column(String(16), default="instructor")
+
+    course: Mapped[Course | None] = relationship()
 
     TOKEN_PREFIX = "grd_"
 
@@ -134,10 +102,15 @@ class ApiToken(Base):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def generate(cls, name: str) -> tuple[ApiToken, str]:
+    def generate(
+        cls, name: str, course_id: int | None = None, role: str = "instructor"
+    ) -> tuple[ApiToken, str]:
         """A new token row and the plain token, which is shown once and never stored."""
         plain = cls.TOKEN_PREFIX + secrets.token_urlsafe(32)
-        return cls(name=name, token_hash=cls.hash(plain), prefix=plain[:10]), plain
+        row = cls(
+            name=name, token_hash=cls.hash(plain), prefix=plain[:10], course_id=course_id, role=role
+        )
+        return row, plain
 
     @property
     def active(self) -> bool:
@@ -147,20 +120,29 @@ class ApiToken(Base):
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
-        Index("ix_submissions_assignment_student", "assignment_id", "student_id"),
+        Index("ix_submissions_release_user", "release_id", "user_id"),
+        Index("ix_submissions_assignment_id", "assignment_id"),
         Index("ix_submissions_status", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
-    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"))
+    #: the release (assignment in a course) it was uploaded to, and by whom (None: an
+    #: anonymous upload from before courses existed, or an API upload naming no student)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     filename: Mapped[str] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
+    #: the raw score of the latest grading run, and what counts after the late penalty
     score: Mapped[float | None] = mapped_column(Float)
+    counted_score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
+    #: uploaded after the (student's own) due date; its score is multiplied by late_factor
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_factor: Mapped[float] = mapped_column(Float, default=1.0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -173,7 +155,8 @@ class Submission(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignment: Mapped[Assignment] = relationship(back_populates="submissions")
-    student: Mapped[Student | None] = relationship()
+    release: Mapped[Release] = relationship()
+    user: Mapped[User | None] = relationship()
     runs: Mapped[list[GradingRun]] = relationship(
         back_populates="submission", order_by="GradingRun.id", cascade="all, delete-orphan"
     )

@@ -13,31 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from grader import assignment_folder
 from grader.backpressure import Busy, check_capacity
+from grader.course_admin import release_in_default_course
 from grader.db import Database
 from grader.errors import AssignmentNotFound, GraderError
 from grader.grading import grade_submission  # noqa: F401 - callers find it here too
-from grader.models import (
-    FINISHED,
-    MAX_STUDENT_ID,
-    Assignment,
-    GradingRun,
-    Student,
-    Submission,
-    SubmissionStatus,
-    utcnow,
-)
+from grader.intake import accept_submission  # noqa: F401 - callers find it here too
+from grader.models import FINISHED, Assignment, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.ratelimit import RateLimited, RateLimiter
-from grader.storage import BlobStore
-from grader.uploads import read_upload
 
 log = logging.getLogger(__name__)
-
-MAX_FILENAME = 255
-
-
-class BadRequest(GraderError):
-    status_code = 400
-    code = "bad_request"
 
 
 # -- assignments ------------------------------------------------------------
@@ -64,6 +48,8 @@ def register_assignment(session: Session, folder: Path | str) -> tuple[Assignmen
     if row is None:
         row = Assignment(slug=loaded.slug, **fields)
         session.add(row)
+        session.flush()
+        release_in_default_course(session, row)
         return row, "added"
     if all(getattr(row, k) == v for k, v in fields.items()):
         return row, "unchanged"
@@ -104,68 +90,6 @@ def list_assignments(session: Session) -> list[Assignment]:
 # -- submissions ------------------------------------------------------------
 
 
-def clean_student_id(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) > MAX_STUDENT_ID or any(ord(ch) < 32 for ch in value):
-        raise BadRequest(
-            f"the student id must be one line of at most {MAX_STUDENT_ID} characters",
-            field="student",
-        )
-    return value
-
-
-def get_or_create_student(session: Session, external_id: str) -> Student:
-    student = session.scalar(select(Student).where(Student.external_id == external_id))
-    if student is None:
-        student = Student(external_id=external_id)
-        session.add(student)
-        session.flush()
-    return student
-
-
-def accept_submission(
-    database: Database,
-    store: BlobStore,
-    *,
-    slug: str,
-    filename: str,
-    data: bytes,
-    student: str | None,
-    token_id: int | None = None,
-) -> Submission:
-    """Validate, store the file, commit the row as queued. Nothing is written if it is refused.
-
-    The caller enqueues the returned id only after this returns, i.e. after the commit.
-    """
-    student = clean_student_id(student)
-    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not filename:
-        raise BadRequest("no file was uploaded", field="file")
-    if len(filename) > MAX_FILENAME:
-        raise BadRequest(f"the file name is longer than {MAX_FILENAME} characters", field="file")
-    with database.session() as session:
-        get_assignment(session, slug)
-    read_upload(filename, data)  # raises SubmissionRejected (422) with the reason
-    digest = store.put(data)
-    with database.begin() as session:
-        assignment = get_assignment(session, slug)
-        row = Submission(
-            assignment_id=assignment.id,
-            filename=filename,
-            blob_sha256=digest,
-            size=len(data),
-            status=SubmissionStatus.QUEUED,
-            max_score=assignment.max_score,
-            token_id=token_id,
-        )
-        if student:
-            row.student_id = get_or_create_student(session, student).id
-        session.add(row)
-    return row
-
-
 def load_submission(session: Session, submission_id: str) -> Submission | None:
     return session.scalar(
         select(Submission)
@@ -173,7 +97,7 @@ def load_submission(session: Session, submission_id: str) -> Submission | None:
         .options(
             selectinload(Submission.runs).selectinload(GradingRun.checks),
             selectinload(Submission.assignment),
-            selectinload(Submission.student),
+            selectinload(Submission.user),
         )
     )
 
@@ -228,39 +152,3 @@ def admit_upload(
 def count_upload(limiter: RateLimiter, key: str, config: dict[str, Any]) -> None:
     rate = config["RATE_LIMIT_TOKEN"] if key.startswith("token:") else config["RATE_LIMIT_IP"]
     limiter.record(key, rate)
-
-
-# -- gradebook --------------------------------------------------------------
-
-
-def gradebook(session: Session, assignment: Assignment) -> list[dict[str, Any]]:
-    """One row per student: best and latest graded score, for an LMS to pull."""
-    rows = session.execute(
-        select(Submission, Student.external_id)
-        .join(Student, Submission.student_id == Student.id)
-        .where(Submission.assignment_id == assignment.id)
-        .order_by(Student.external_id, Submission.created_at)
-    ).all()
-    book: dict[str, dict[str, Any]] = {}
-    for sub, student in rows:
-        entry = book.setdefault(
-            student,
-            {
-                "student": student,
-                "best_score": None,
-                "latest_score": None,
-                "max_score": assignment.max_score,
-                "submissions": 0,
-                "graded_at": None,
-                "latest_submission": None,
-            },
-        )
-        entry["submissions"] += 1
-        if sub.status != SubmissionStatus.GRADED or sub.score is None:
-            continue
-        if entry["best_score"] is None or sub.score > entry["best_score"]:
-            entry["best_score"] = sub.score
-        entry["latest_score"] = sub.score
-        entry["graded_at"] = sub.graded_at
-        entry["latest_submission"] = sub.id
-    return list(book.values())

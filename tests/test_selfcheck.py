@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from tests.conftest import run_grader
+from tests.helpers import run_grader
 
 
 def test_selfcheck_runs_a_job_in_a_real_sandbox() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 from sqlalchemy import select
 
+from grader import access
 from grader.errors import GraderError
 from grader.http_common import services
 from grader.models import ApiToken, utcnow
@@ -47,4 +48,5 @@ def authenticate() -> ApiToken:
         limiter.hit(key, rate, FAILURES)
         raise Unauthorized("The API token is unknown or has been revoked.")
     g.token = token
+    g.viewer = access.for_token(token.course_id, token.role)
     return token

@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from grader.api.auth import authenticate
+from grader.courses import Release
+from grader.errors import BadRequest
+from grader.gradebook import gradebook
 from grader.http_common import services, submission_file, submission_or_404, submission_plot
+from grader.intake import Uploader, resolve_release
 from grader.models import GradingRun, Submission
 from grader.operations import (
-    BadRequest,
     accept_submission,
     admit_upload,
     count_upload,
     get_assignment,
-    gradebook,
     list_assignments,
 )
 from grader.stored_plots import submission_plots
@@ -52,7 +54,10 @@ def submission_json(sub: Submission) -> dict[str, Any]:
     return {
         "id": sub.id,
         "assignment": sub.assignment.slug,
-        "student": sub.student.external_id if sub.student else None,
+        "student": sub.user.login if sub.user else None,
+        "course": sub.release.course.slug,
+        "counted_score": sub.counted_score,
+        "late": sub.late,
         "filename": sub.filename,
         "status": sub.status,
         "score": sub.score,
@@ -85,14 +90,26 @@ def openapi() -> Response:
 
 @bp.get("/assignments")
 def get_assignments() -> Response:
+    """The assignments released in the token's course (all of them for a site-wide token)."""
     with services().db.session() as session:
-        return jsonify([assignment_json(a) for a in list_assignments(session)])
+        rows = list_assignments(session)
+        if g.token.course_id is not None:
+            released = set(
+                session.scalars(
+                    select(Release.assignment_id).where(Release.course_id == g.token.course_id)
+                )
+            )
+            rows = [a for a in rows if a.id in released]
+        return jsonify([assignment_json(a) for a in rows])
 
 
 @bp.get("/assignments/<slug>")
 def get_assignment_route(slug: str) -> Response:
     with services().db.session() as session:
-        row = get_assignment(session, slug)
+        if g.token.course_id is not None:
+            row = resolve_release(session, g.token.course_id, slug).assignment
+        else:
+            row = get_assignment(session, slug)
         return jsonify({**assignment_json(row), "description": row.description})
 
 
@@ -133,7 +150,7 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
 
     svc = services()
     with svc.db.session() as session:
-        get_assignment(session, slug)
+        resolve_release(session, g.token.course_id, slug)
     key = f"token:{g.token.id}"
     admit_upload(svc.db, svc.limiter, key, current_app.config)
     filename, data, student = _upload()
@@ -143,8 +160,7 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
         slug=slug,
         filename=filename,
         data=data,
-        student=student,
-        token_id=g.token.id,
+        uploader=Uploader(course_id=g.token.course_id, student=student, token_id=g.token.id),
     )
     count_upload(svc.limiter, key, current_app.config)
     svc.queue.enqueue(sub.id)
@@ -176,16 +192,18 @@ def get_submission_plot(submission_id: str, name: str) -> Response:
 
 @bp.get("/assignments/<slug>/grades")
 def get_grades(slug: str) -> Response:
+    """The gradebook of the assignment in the token's course."""
     with services().db.session() as session:
-        row = get_assignment(session, slug)
-        rows = gradebook(session, row)
+        release = resolve_release(session, g.token.course_id, slug)
+        rows = gradebook(session, release)
         return jsonify([{**r, "graded_at": iso(r["graded_at"])} for r in rows])
 
 
 @bp.get("/submissions")
 def list_submissions() -> Response:
     """Recent submissions, optionally of one assignment and/or one student."""
-    from grader.models import Assignment, Student
+    from grader.courses import User
+    from grader.models import Assignment
 
     limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
     with services().db.session() as session:
@@ -196,12 +214,18 @@ def list_submissions() -> Response:
             .options(
                 selectinload(Submission.runs).selectinload(GradingRun.checks),
                 selectinload(Submission.assignment),
-                selectinload(Submission.student),
+                selectinload(Submission.user),
             )
         )
+        if g.token.course_id is not None:
+            query = query.join(Release, Submission.release_id == Release.id).where(
+                Release.course_id == g.token.course_id
+            )
         if request.args.get("assignment"):
             query = query.join(Assignment).where(Assignment.slug == request.args["assignment"])
         if request.args.get("student"):
-            query = query.join(Student).where(Student.external_id == request.args["student"])
+            query = query.join(User, Submission.user_id == User.id).where(
+                User.login == request.args["student"]
+            )
         subs = session.scalars(query).all()
         return jsonify([submission_json(s) for s in subs])

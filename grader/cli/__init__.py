@@ -25,6 +25,10 @@ LAZY_COMMANDS = {
     "storage": "grader.cli.storage:storage_group",
     "worker": "grader.cli.worker:worker_command",
     "selfcheck": "grader.cli.health:selfcheck_command",
+    "user": "grader.cli.people:user_group",
+    "course": "grader.cli.people:course_group",
+    "release": "grader.cli.people:release_group",
+    "roster": "grader.cli.people:roster_group",
 }
 
 

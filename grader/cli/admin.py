@@ -153,14 +153,28 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.argument("name")
-def token_create(name: str) -> None:
+@click.option("--course", default="default", show_default=True, help="The course it acts in.")
+@click.option(
+    "--role",
+    type=click.Choice(["instructor", "ta"]),
+    default="instructor",
+    show_default=True,
+    help="As whom it acts in the course (an LMS token is an instructor's).",
+)
+@click.option("--all-courses", is_flag=True, help="A site administrator's token: every course.")
+def token_create(name: str, course: str, role: str, all_courses: bool) -> None:
     """Create a token called NAME and print it (it cannot be shown again)."""
+    from grader.course_admin import get_course
     from grader.models import ApiToken
 
     with instance_services() as svc, svc.db.begin() as session:
         if session.scalar(select(ApiToken).where(ApiToken.name == name)):
             raise click.ClickException(f"a token called {name!r} exists; pick another name")
-        row, plain = ApiToken.generate(name)
+        try:
+            course_id = None if all_courses else get_course(session, course).id
+        except GraderError as exc:
+            raise click.ClickException(exc.message) from exc
+        row, plain = ApiToken.generate(name, course_id=course_id, role=role)
         session.add(row)
     click.echo(plain)
     click.echo(f"token {name!r} created; store it now, it is not shown again", err=True)
@@ -213,22 +227,23 @@ def submissions_group() -> None:
 @click.option("--limit", default=50, show_default=True, type=int, help="Newest N.")
 def submissions_list(name: str | None, student: str | None, status: str | None, limit: int) -> None:
     """List submissions, newest first."""
-    from grader.models import Assignment, Student, Submission
+    from grader.courses import User
+    from grader.models import Assignment, Submission
 
     slug = slug_of(name) if name else None
 
     with instance_services() as svc, svc.db.session() as session:
         query = (
-            select(Submission, Assignment.slug, Student.external_id)
+            select(Submission, Assignment.slug, User.login)
             .join(Assignment)
-            .outerjoin(Student)
+            .outerjoin(User, Submission.user_id == User.id)
             .order_by(Submission.created_at.desc())
             .limit(limit)
         )
         if slug:
             query = query.where(Assignment.slug == slug)
         if student:
-            query = query.where(Student.external_id == student)
+            query = query.where(User.login == student)
         if status:
             query = query.where(Submission.status == status)
         rows = session.execute(query).all()
@@ -353,31 +368,44 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
     show_default=True,
     help="Which score of each student.",
 )
+@click.option("--course", default="default", show_default=True, help="Course (slug).")
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
-def export_command(assignment: str, fmt: str, which: str, output: Any) -> None:
-    """Export one row per student of ASSIGNMENT (a slug or its folder): student id, score,
-    max score, graded at."""
-    from grader.operations import get_assignment, gradebook
+def export_command(assignment: str, fmt: str, which: str, course: str, output: Any) -> None:
+    """Export one row per student of ASSIGNMENT (a slug or its folder) in COURSE: student
+    id, score, max score, graded at, and the counted score (after late penalties, of the
+    attempt the policy counts), late flag and attempt count."""
+    from grader.course_admin import get_course
+    from grader.gradebook import gradebook
+    from grader.intake import resolve_release
 
     slug = slug_of(assignment)
 
     with instance_services() as svc, svc.db.session() as session:
         try:
-            row = get_assignment(session, slug)
+            release = resolve_release(session, get_course(session, course).id, slug)
         except GraderError as exc:
             raise click.ClickException(exc.message) from exc
         writer = csv.writer(output, lineterminator="\n")
-        writer.writerow(["student_id", "score", "max_score", "graded_at"])
-        for entry in gradebook(session, row):
+        writer.writerow(
+            ["student_id", "score", "max_score", "graded_at", "counted_score", "late", "attempts"]
+        )
+        for entry in gradebook(session, release):
             score = entry[f"{which}_score"]
             writer.writerow(
                 [
                     _csv_safe(entry["student"]),
-                    "" if score is None else f"{score:g}",
+                    _number(score),
                     f"{entry['max_score']:g}",
                     entry["graded_at"].isoformat() if entry["graded_at"] else "",
+                    _number(entry["counted_score"]),
+                    "late" if entry["late"] else "",
+                    entry["submissions"],
                 ]
             )
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def _csv_safe(value: str) -> str:

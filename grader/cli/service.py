@@ -98,6 +98,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     svc = Services.of(app)
     for slug, outcome in sync_bundled(svc.db, app.config["ASSIGNMENTS_DIR"]).items():
         click.echo(f"assignment {slug}: {outcome}", err=True)
+    _announce_first_admin(svc)
     svc.queue.start()
     grading = "a Celery worker" if app.config.get("BROKER_URL") else "the embedded job runner"
     click.echo(
@@ -109,6 +110,21 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
         serve(app, host=host, port=port, threads=threads, ident="grader")
     finally:
         svc.queue.stop(timeout=5)
+
+
+def _announce_first_admin(svc: Any) -> None:
+    """A fresh instance has no one who can sign in: say how to make the first account."""
+    from sqlalchemy import select
+
+    from grader.courses import User
+
+    with svc.db.session() as session:
+        if session.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is None:
+            click.echo(
+                "no site administrator yet: create one (it prints a single-use sign-in link) "
+                "with\n  grader user create LOGIN --admin",
+                err=True,
+            )
 
 
 @click.group("db")

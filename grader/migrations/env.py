@@ -36,13 +36,25 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # batch mode copies a table and drops the old one, which rows of other tables
+        # still reference: checked once at the end instead (the pragma is a no-op
+        # inside a transaction, and the driver opens one only for data statements)
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # ends SQLAlchemy's autobegun transaction: Alembic opens its own
     context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -1,24 +1,14 @@
-"""The upload form (Flask-WTF: CSRF token included)."""
+"""The upload and sign-in forms (Flask-WTF: CSRF token included)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
-
-from grader.models import MAX_STUDENT_ID
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class UploadForm(FlaskForm):
-    student = StringField(
-        "Student id",
-        validators=[
-            DataRequired("Enter your student id."),
-            Length(max=MAX_STUDENT_ID),
-            Regexp(r"^[^\x00-\x1f]*$", message="The student id must be one line."),
-        ],
-    )
     file = FileField(
         "Your solution (.py or .ipynb)",
         validators=[
@@ -27,3 +17,29 @@ class UploadForm(FlaskForm):
         ],
     )
     submit = SubmitField("Submit for grading")
+
+
+class SignInForm(FlaskForm):
+    login = StringField(
+        "Login or e-mail", validators=[DataRequired("Enter your login."), Length(max=320)]
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    submit = SubmitField("Sign in")
+
+
+class LinkForm(FlaskForm):
+    """The button that uses a sign-in link (a GET never does: link previews would)."""
+
+    submit = SubmitField("Sign in")
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a password.")])
+    confirm = PasswordField(
+        "The same again", validators=[EqualTo("password", "The two passwords differ.")]
+    )
+    submit = SubmitField("Set password")
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField("Sign out")

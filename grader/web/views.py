@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from grader import http_common
-from grader.errors import SubmissionRejected
-from grader.http_common import services, submission_or_404
+from grader.errors import BadRequest, SubmissionRejected, UploadRefused
+from grader.http_common import NotFound, services, submission_or_404
+from grader.intake import Uploader
 from grader.jobs import request_overdue_plots
 from grader.models import Submission
 from grader.operations import (
-    BadRequest,
     accept_submission,
     admit_upload,
     count_upload,
@@ -68,6 +69,8 @@ def assignment(slug: str) -> Any:
     form = UploadForm()
     status = 200
     if request.method == "POST":
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         key = f"ip:{request.remote_addr}"
         admit_upload(svc.db, svc.limiter, key, current_app.config)
         if form.validate_on_submit():
@@ -79,9 +82,11 @@ def assignment(slug: str) -> Any:
                     slug=slug,
                     filename=upload.filename,
                     data=upload.read(),
-                    student=form.student.data,
+                    uploader=Uploader(
+                        course_id=_course_of(slug), user_id=current_user.viewer.user_id
+                    ),
                 )
-            except (SubmissionRejected, BadRequest) as exc:
+            except (SubmissionRejected, BadRequest, UploadRefused) as exc:
                 form.file.errors = [exc.message]
                 status = exc.status_code
             else:
@@ -98,18 +103,39 @@ def assignment(slug: str) -> Any:
     ), status
 
 
+def _course_of(slug: str) -> int | None:
+    """The course the signed-in user uploads ``slug`` in: one of theirs that released it
+    (a real course before the default one); None (then refused as unknown) if none."""
+    from grader.courses import DEFAULT_COURSE, Course, Release
+    from grader.models import Assignment
+
+    mine = list(current_user.viewer.roles)
+    with services().db.session() as session:
+        rows = session.execute(
+            select(Course.id, Course.slug)
+            .join(Release, Release.course_id == Course.id)
+            .join(Assignment, Assignment.id == Release.assignment_id)
+            .where(Assignment.slug == slug, Course.id.in_(mine))
+            .order_by(Course.id)
+        ).all()
+    ordered = sorted(rows, key=lambda r: r.slug == DEFAULT_COURSE)
+    if not ordered:
+        raise NotFound(f"{slug!r} is not an assignment of your courses.")
+    return ordered[0].id
+
+
 @bp.get("/submissions/<submission_id>")
 def submission(submission_id: str) -> str:
     with services().db.session() as session:
         sub = submission_or_404(session, submission_id)
         attempts: list[Submission] = []
-        if sub.student_id is not None:
+        if sub.user_id is not None:
             attempts = list(
                 session.scalars(
                     select(Submission)
                     .where(
-                        Submission.student_id == sub.student_id,
-                        Submission.assignment_id == sub.assignment_id,
+                        Submission.user_id == sub.user_id,
+                        Submission.release_id == sub.release_id,
                     )
                     .order_by(Submission.created_at.desc())
                 )

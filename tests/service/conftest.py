@@ -30,7 +30,7 @@ from grader.app import create_app
 from grader.db import upgrade
 from grader.http_common import Services
 from grader.operations import accept_submission, sync_bundled
-from tests.service.helpers import ASSIGNMENTS, SUBMISSIONS
+from tests.service.helpers import ASSIGNMENTS, SUBMISSIONS, sign_in
 
 REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN_URL = os.environ.get(
@@ -226,10 +226,11 @@ def runner(app: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
 
 @pytest.fixture
 def token(app: Any) -> str:
+    from grader.course_admin import default_course
     from grader.models import ApiToken
 
     with Services.of(app).db.begin() as session:
-        row, plain = ApiToken.generate("test-lms")
+        row, plain = ApiToken.generate("test-lms", course_id=default_course(session).id)
         session.add(row)
     return plain
 
@@ -240,8 +241,15 @@ def auth(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def csrf_token(client: Any) -> Callable[[str], str]:
-    """The CSRF token of the upload form on an assignment page (as a browser would send it)."""
+def signed_in(app: Any, client: Any) -> int:
+    """The test client signed in as student s-1 of the default course."""
+    return sign_in(app, client, "s-1")
+
+
+@pytest.fixture
+def csrf_token(client: Any, signed_in: int) -> Callable[[str], str]:
+    """The CSRF token of the upload form on an assignment page (as a browser would send it),
+    for the signed-in student s-1."""
 
     def get(slug: str) -> str:
         page = client.get(f"/assignments/{slug}").get_data(as_text=True)
@@ -293,6 +301,7 @@ class LiveServer:
             "DATABASE_URL": database_url,
             "GRADER_ASSIGNMENTS_DIR": str(ASSIGNMENTS),
             "GRADER_WORKERS": str(workers),
+            "GRADER_PUBLIC_URL": self.url,
         }
         self.log = instance.parent / f"serve-{self.port}.log"
         self.process: Any = None

@@ -48,10 +48,9 @@ def post_file(client, auth, slug="chain-rule", data=CODE, filename="hw.py", **fo
     )
 
 
-def upload(
-    client, csrf_token, slug="chain-rule", data=CODE, filename="hw.py", student="s-1", token=True
-):
-    form = {"student": student, "file": (io.BytesIO(data), filename)}
+def upload(client, csrf_token, slug="chain-rule", data=CODE, filename="hw.py", token=True):
+    """Upload as the signed-in student (``csrf_token`` signs the client in as s-1)."""
+    form = {"file": (io.BytesIO(data), filename)}
     if token:
         form["csrf_token"] = csrf_token(slug)
     return client.post(f"/assignments/{slug}", data=form, content_type="multipart/form-data")
@@ -120,3 +119,38 @@ def scrape(url: str) -> tuple[str, dict[tuple[str, tuple], float]]:
         for s in family.samples
     }
     return content_type, samples
+
+
+def sign_in(
+    app: Any,
+    client: Any,
+    login: str,
+    role: str | None = "student",
+    course: str = "default",
+    base_url: str = "http://localhost",
+) -> int:
+    """Make ``login`` (enrolled in ``course`` with ``role``, unless None) and sign the test
+    client in as them, as Flask-Login keeps it in the session; returns the user id. The
+    sign-in pages themselves are tested in test_sign_in.py."""
+    from grader.course_admin import create_user, enrol, find_user, get_course
+
+    with Services.of(app).db.begin() as session:
+        user = find_user(session, login) or create_user(session, login)
+        if role is not None:
+            enrol(session, get_course(session, course), user, role)
+        user_id = user.id
+    with client.session_transaction(base_url=base_url) as flask_session:
+        flask_session["_user_id"] = str(user_id)
+        flask_session["_fresh"] = True
+    return user_id
+
+
+def sign_in_admin(app: Any, client: Any) -> Any:
+    """``client`` signed in as a site administrator (who sees every submission)."""
+    from grader.course_admin import create_user, find_user
+
+    with Services.of(app).db.begin() as session:
+        if find_user(session, "root") is None:
+            create_user(session, "root", admin=True)
+    sign_in(app, client, "root", role=None)
+    return client

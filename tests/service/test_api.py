@@ -8,8 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
+from grader.courses import User
 from grader.http_common import Services
-from grader.models import ApiToken, Student, Submission, utcnow
+from grader.models import ApiToken, Submission, utcnow
 from tests.service.helpers import assert_error, count, post_file
 
 CORRECT = b"def sigmoid(x):\n    return x\n"
@@ -85,7 +86,7 @@ def test_submit_multipart_is_committed_and_queued(app, client, auth):
     with Services.of(app).db.session() as s:
         sub = s.get(Submission, body["id"])
         assert sub.status == "queued" and sub.filename == "hw.py"
-        assert sub.student.external_id == "s-001"
+        assert sub.user.login == "s-001" and sub.release.course.slug == "default"
         assert Services.of(app).store.get(sub.blob_sha256) == CORRECT
     polled = client.get(f"/api/v1/submissions/{body['id']}", headers=auth).get_json()
     assert polled["status"] == "queued" and polled["student"] == "s-001"
@@ -164,7 +165,7 @@ def test_missing_file_is_400(app, client, auth):
 @pytest.mark.databases
 def test_ungradable_file_is_422_and_writes_nothing(app, client, auth, filename, data):
     assert_error(post_file(client, auth, data=data, filename=filename), 422, "submission_rejected")
-    assert count(app) == 0 and count(app, Student) == 0
+    assert count(app) == 0 and count(app, User) == 0
     store = Services.of(app).store.root
     assert not store.exists() or not any(p.is_file() for p in store.rglob("*"))
 
@@ -266,12 +267,17 @@ def test_grades_of_ungraded_students(client, auth):
     assert rows == [
         {
             "student": "a",
+            "name": "a",
+            "sis_id": None,
+            "submissions": 1,
             "best_score": None,
             "latest_score": None,
+            "counted_score": None,
             "max_score": 100.0,
-            "submissions": 1,
+            "late": False,
             "graded_at": None,
             "latest_submission": None,
+            "counted_submission": None,
         }
     ]
     assert_error(

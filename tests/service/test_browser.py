@@ -53,10 +53,17 @@ def backend():
     return "sqlite"  # the browser sees the same pages on either database
 
 
-def upload(page, base: str, slug: str, student: str, path: Path) -> None:
+def sign_in(page, server, login: str) -> None:
+    """The way a new student signs in: the single-use link `grader user create` prints."""
+    link = server.cli("user", "create", login, "--course", "default").strip()
+    page.goto(link)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/account/password")
+
+
+def upload(page, base: str, slug: str, path: Path) -> None:
     page.goto(base + "/")
     page.click(f"a[href='/assignments/{slug}']")
-    page.fill("input[name=student]", student)
     page.set_input_files("input[name=file]", str(path))
     page.click("input[type=submit]")
     page.wait_for_url("**/submissions/*")
@@ -66,9 +73,12 @@ def upload(page, base: str, slug: str, student: str, path: Path) -> None:
 def test_upload_correct_and_buggy_notebooks(browser, live_server, tmp_path):
     shots = Path(os.environ.get("GRADER_TEST_SCREENSHOTS") or tmp_path)
     live_server.start()
+    # a fresh instance says how to make the first account
+    assert "grader user create LOGIN --admin" in live_server.log.read_text()
     page = browser.new_page()
     correct = SUBMISSIONS / "circles-softmax" / "correct.ipynb"
-    upload(page, live_server.url, "circles-softmax", "student-7", correct)
+    sign_in(page, live_server, "student-7")
+    upload(page, live_server.url, "circles-softmax", correct)
     assert page.inner_text("#status") == "graded"
     assert page.inner_text("#score") == "100 / 100"
     page.screenshot(path=str(shots / "correct.png"), full_page=True)
@@ -77,7 +87,7 @@ def test_upload_correct_and_buggy_notebooks(browser, live_server, tmp_path):
         (SUBMISSIONS / "circles-softmax" / "bug_error_output_sign.py").read_text(),
         tmp_path / "buggy.ipynb",
     )
-    upload(page, live_server.url, "circles-softmax", "student-7", buggy)
+    upload(page, live_server.url, "circles-softmax", buggy)
     score = page.inner_text("#score")
     assert score.endswith("/ 100") and float(score.split("/")[0]) < 100
     assert page.locator("#checks td.fail").count() >= 1
@@ -100,12 +110,9 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, tmp_
     console: list[str] = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    sign_in(page, live_server, "student-csp")
     upload(
-        page,
-        live_server.url,
-        "circles-softmax",
-        "student-csp",
-        SUBMISSIONS / "circles-softmax" / "correct.ipynb",
+        page, live_server.url, "circles-softmax", SUBMISSIONS / "circles-softmax" / "correct.ipynb"
     )
     assert page.inner_text("#status") == "graded"
     result = page.url

@@ -174,9 +174,18 @@ def test_submissions_regrade_export(app, runner, accepted):
     exported = runner("export", "chain-rule", "--format", "csv")
     assert exported.exit_code == 0
     rows = list(csv.reader(io.StringIO(exported.stdout)))
-    assert rows[0] == ["student_id", "score", "max_score", "graded_at"]
+    assert rows[0] == [
+        "student_id",
+        "score",
+        "max_score",
+        "graded_at",
+        "counted_score",
+        "late",
+        "attempts",
+    ]
     by_student = {r[0]: r for r in rows[1:]}
     assert by_student["ann"][1:3] == ["100", "100"]
+    assert by_student["ann"][4:] == ["100", "", "1"]  # no deadline: counted as graded
     assert float(by_student["bob"][1]) < 100 and by_student["bob"][3]
     assert "'=cmd" in by_student  # a formula-looking id is neutralised for spreadsheets
     assert runner("export", "nope").exit_code == 1

@@ -17,8 +17,8 @@ SUBMIT = "/api/v1/assignments/chain-rule/submissions"
 # -- headers ----------------------------------------------------------------------
 
 
-def test_every_kind_of_response_carries_the_security_headers(client, auth, accepted):
-    sub = accepted()
+def test_every_kind_of_response_carries_the_security_headers(client, auth, accepted, signed_in):
+    sub = accepted(student="s-1")
     responses = {
         "index": client.get("/"),
         "assignment page": client.get("/assignments/chain-rule"),
@@ -41,9 +41,9 @@ def test_every_kind_of_response_carries_the_security_headers(client, auth, accep
     assert responses["style sheet"].mimetype == "text/css"
 
 
-def test_pages_have_no_inline_style_or_script(client, accepted):
+def test_pages_have_no_inline_style_or_script(client, accepted, signed_in):
     """What the policy would refuse; the real browser test checks the console too."""
-    sub = accepted()
+    sub = accepted(student="s-1")
     for path in ("/", "/assignments/chain-rule", f"/submissions/{sub.id}", "/nope"):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<style|<script|\sstyle=|\son\w+=", html, re.I), path
@@ -59,6 +59,9 @@ def test_markdown_tables_align_without_style_attributes():
 
 def test_the_upload_form_still_passes_csrf_over_https(app, client):
     """Flask-WTF checks the Referer on HTTPS: the referrer policy must keep it on-site."""
+    from tests.service.helpers import sign_in
+
+    sign_in(app, client, "s-1", base_url="https://grader.test")
     assert HEADERS["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin")
     page = client.get("/assignments/chain-rule", base_url="https://grader.test")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
@@ -66,7 +69,7 @@ def test_the_upload_form_still_passes_csrf_over_https(app, client):
         "/assignments/chain-rule",
         base_url="https://grader.test",
         headers={"Referer": "https://grader.test/assignments/chain-rule"},
-        data={"csrf_token": token, "student": "s1", "file": (io.BytesIO(b"x = 1\n"), "a.py")},
+        data={"csrf_token": token, "file": (io.BytesIO(b"x = 1\n"), "a.py")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 303, response.text[:500]

@@ -138,3 +138,86 @@ def test_rows_from_before_leases_are_upgraded_and_recovered(database_factory):
         assert lease is not None and lease.owner == "new-worker/1"
     finally:
         database.dispose()
+
+
+def test_students_become_users_of_the_default_course(database_factory):
+    """Free-text student ids become users enrolled in the course 'default'; every
+    submission keeps its student, file, score and runs; tokens act in that course."""
+    url = database_factory(empty=True)
+    upgrade(url, "0005")
+    insert_old_rows(url, "graded", run=True)
+    database = Database(url)
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO students (id, external_id, created_at) VALUES"
+                " (7, 'alice', CURRENT_TIMESTAMP), (8, 'bob@example.org', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(text("UPDATE submissions SET student_id = 7, score = 80"))
+        for sid, student in [("s2", 8), ("s3", None)]:
+            conn.execute(
+                text(
+                    "INSERT INTO submissions (id, assignment_id, student_id, filename, blob_sha256,"
+                    " size, status, created_at) VALUES (:id, 1, :student, 'b.py', :sha, 5,"
+                    " 'queued', CURRENT_TIMESTAMP)"
+                ),
+                {"id": sid, "student": student, "sha": "1" * 64},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO api_tokens (name, token_hash, prefix, created_at) VALUES"
+                " ('lms', :hash, 'grd_x', CURRENT_TIMESTAMP)"
+            ),
+            {"hash": "2" * 64},
+        )
+    database.dispose()
+    upgrade(url)
+    assert schema_diff(url) == []
+    database = Database(url)
+    try:
+        with database.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT s.id, u.login, c.slug, s.filename, s.score, s.counted_score, s.late,"
+                    " s.late_factor, (SELECT COUNT(*) FROM grading_runs g"
+                    " WHERE g.submission_id = s.id) FROM submissions s"
+                    " JOIN releases r ON r.id = s.release_id JOIN courses c ON c.id = r.course_id"
+                    " LEFT JOIN users u ON u.id = s.user_id ORDER BY s.id"
+                )
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                ("s1", "alice", "default", "hw.py", 80.0, 80.0, False, 1.0, 1),
+                ("s2", "bob@example.org", "default", "b.py", None, None, False, 1.0, 0),
+                ("s3", None, "default", "b.py", None, None, False, 1.0, 0),
+            ]
+            enrolled = conn.execute(
+                text(
+                    "SELECT u.login, u.display_name, e.role FROM enrollments e"
+                    " JOIN users u ON u.id = e.user_id ORDER BY u.login"
+                )
+            ).all()
+            assert [tuple(r) for r in enrolled] == [
+                ("alice", "alice", "student"),
+                ("bob@example.org", "bob@example.org", "student"),
+            ]
+            token = conn.execute(
+                text("SELECT c.slug, t.role FROM api_tokens t JOIN courses c ON c.id = t.course_id")
+            ).one()
+            assert tuple(token) == ("default", "instructor")
+            assert "students" not in inspect(conn).get_table_names()
+        downgrade(url, "0005")  # and back: the students and their submissions again
+        with database.engine.connect() as conn:
+            back = conn.execute(
+                text(
+                    "SELECT s.id, st.external_id FROM submissions s"
+                    " LEFT JOIN students st ON st.id = s.student_id ORDER BY s.id"
+                )
+            ).all()
+            assert [tuple(r) for r in back] == [
+                ("s1", "alice"),
+                ("s2", "bob@example.org"),
+                ("s3", None),
+            ]
+    finally:
+        database.dispose()

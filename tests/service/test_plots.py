@@ -11,7 +11,7 @@ from sqlalchemy import select
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
-from tests.service.helpers import submit_file
+from tests.service.helpers import sign_in_admin, submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -21,6 +21,7 @@ def submit(client, auth, fixture_file, slug, name, student="p1"):
 
 
 def test_plots_are_stored_shown_and_served(app, client, auth, grading, fixture_file):
+    sign_in_admin(app, client)  # the pages: an admin sees every submission
     good = submit(client, auth, fixture_file, "circles-softmax", "correct.py")
     broken = submit(client, auth, fixture_file, "circles-softmax", "syntax_error.py")
     assert grading.join(timeout=180)
@@ -112,7 +113,7 @@ def test_a_plotting_failure_keeps_the_grade(app, accepted, monkeypatch, caplog):
     with svc.db.session() as session:
         run = session.scalars(select(GradingRun).where(GradingRun.submission_id == sub.id)).one()
         assert run.status == "graded" and run.score == run.max_score and run.plots == {}
-    assert app.test_client().get(f"/submissions/{sub.id}").status_code == 200
+    assert sign_in_admin(app, app.test_client()).get(f"/submissions/{sub.id}").status_code == 200
 
 
 def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, auth):
@@ -140,6 +141,7 @@ def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, 
 
 
 def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, client):
+    sign_in_admin(app, client)
     """A graded page whose plots are still being drawn keeps refreshing, for a bounded time."""
     from grader.models import utcnow
     from grader.stored_plots import PLOT_DATA, PLOTS_WAIT, render_here

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
+from tests.service.helpers import sign_in_admin
 
 pytestmark = pytest.mark.databases
 
@@ -50,7 +51,7 @@ def test_gc_removes_only_old_unreferenced_files(app, accepted, runner):
     assert store.exists(recent) and store.exists(sub.blob_sha256)
     assert all(store.exists(digest) for digest in plots.values())
     # the submission is still served, plots and all
-    client = app.test_client()
+    client = sign_in_admin(app, app.test_client())  # the pages show every submission to an admin
     assert client.get(f"/submissions/{sub.id}").status_code == 200
     name = next(iter(plots))
     assert client.get(f"/submissions/{sub.id}/plots/{name}.png").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -17,13 +18,26 @@ def test_index_lists_assignments(client):
         assert f'href="/assignments/{slug}"' in html
 
 
-def test_assignment_page_has_description_functions_and_form(client):
+def test_assignment_page_has_description_functions_and_form(client, signed_in):
     response = client.get("/assignments/chain-rule")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'enctype="multipart/form-data"' in html
-    assert 'name="csrf_token"' in html and 'name="student"' in html
+    assert 'name="csrf_token"' in html and 'name="student"' not in html
     assert "grad_w1(x, y, w1, w2)" in html
+
+
+def test_anonymous_visitors_are_asked_to_sign_in(app, client):
+    html = client.get("/assignments/chain-rule").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' not in html
+    assert 'href="/sign-in?next=/assignments/chain-rule"' in html
+    posted = client.post(
+        "/assignments/chain-rule",
+        data={"file": (io.BytesIO(CODE), "hw.py")},
+        content_type="multipart/form-data",
+    )
+    assert posted.status_code in (302, 400)  # to the sign-in page (or refused for CSRF)
+    assert count(app) == 0
 
 
 def test_upload_redirects_to_queued_result(app, client, csrf_token):
@@ -81,14 +95,13 @@ def test_bad_files_show_the_reason_on_the_form(
     assert count(app) == 0
 
 
-def test_missing_file_and_student(app, client, csrf_token):
+def test_missing_file(app, client, csrf_token):
     response = client.post(
         "/assignments/chain-rule",
-        data={"csrf_token": csrf_token("chain-rule"), "student": ""},
+        data={"csrf_token": csrf_token("chain-rule")},
         content_type="multipart/form-data",
     )
-    html = assert_error_page(response, 400, "Choose a file")
-    assert "Enter your student id" in html
+    assert_error_page(response, 400, "Choose a file")
     assert count(app) == 0
 
 
@@ -134,14 +147,16 @@ def test_internal_errors_are_pages_without_traceback(app, client, monkeypatch):
     assert "secret internals" not in html
 
 
-def test_student_text_is_escaped(client, csrf_token, grading):
+def test_student_text_is_escaped(app, client, csrf_token, grading):
+    from tests.service.helpers import sign_in
+
     evil = b"print('<script>alert(1)</script>')\ndef sigmoid(x):\n    return x\n"
-    location = upload(
-        client,
-        csrf_token,
-        data=evil,
-        filename="<img src=x onerror=alert(1)>.py",
-        student="<b>mallory</b>",
+    csrf = csrf_token("chain-rule")
+    sign_in(app, client, "<b>mallory</b>")
+    location = client.post(
+        "/assignments/chain-rule",
+        data={"csrf_token": csrf, "file": (io.BytesIO(evil), "<img src=x onerror=alert(1)>.py")},
+        content_type="multipart/form-data",
     ).headers["Location"]
     assert grading.join(timeout=120)
     html = client.get(location).get_data(as_text=True)

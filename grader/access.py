@@ -1,0 +1,49 @@
+"""Who may see and do what: pure rules over a ``Viewer`` (a signed-in user with
+their roles per course, or an API token acting in one course). No Flask, no
+database. What a viewer may not see answers as unknown (404), so ids cannot be
+probed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STAFF = ("instructor", "ta")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None = None
+    admin: bool = False
+    #: course id -> role in that course
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user_id is None and not self.admin and not self.roles
+
+
+ANONYMOUS = Viewer()
+
+
+def for_token(course_id: int | None, role: str) -> Viewer:
+    """An API token: a role in one course, or (no course) a site administrator's."""
+    return Viewer(admin=True) if course_id is None else Viewer(roles={course_id: role})
+
+
+def is_staff(viewer: Viewer, course_id: int) -> bool:
+    return viewer.admin or viewer.roles.get(course_id) in STAFF
+
+
+def manages(viewer: Viewer, course_id: int) -> bool:
+    return viewer.admin or viewer.roles.get(course_id) == "instructor"
+
+
+def in_course(viewer: Viewer, course_id: int) -> bool:
+    return viewer.admin or course_id in viewer.roles
+
+
+def may_see_submission(viewer: Viewer, course_id: int, owner_id: int | None) -> bool:
+    """Its student, the staff of its course, a site administrator."""
+    if is_staff(viewer, course_id):
+        return True
+    return viewer.user_id is not None and owner_id == viewer.user_id

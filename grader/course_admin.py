@@ -1,0 +1,241 @@
+"""Creating users, courses, enrolments, releases and extensions, and the single-use
+sign-in links that stand in for e-mail. Shared by the CLI and the web pages; no
+Flask. Functions take an open session; the caller's transaction commits."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from grader import policy
+from grader.courses import (
+    DEFAULT_COURSE,
+    MAX_LOGIN,
+    ROLES,
+    Course,
+    Enrollment,
+    Extension,
+    Release,
+    SignInLink,
+    User,
+)
+from grader.errors import BadRequest, NotFound
+from grader.models import Assignment, utcnow
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+#: how long a sign-in link an instructor hands out stays valid
+LINK_LIFETIME = timedelta(days=3)
+
+
+def one_line(value: str | None, what: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise BadRequest(f"the {what} is empty", field=what)
+    if len(value) > limit or any(ord(ch) < 32 for ch in value):
+        raise BadRequest(f"the {what} must be one line of at most {limit} characters", field=what)
+    return value
+
+
+# -- users ------------------------------------------------------------------
+
+
+def find_user(session: Session, login: str) -> User | None:
+    """By login name, or by e-mail address (case-insensitive for e-mail)."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None and "@" in login:
+        user = session.scalar(select(User).where(User.email == login.lower()))
+    return user
+
+
+def create_user(
+    session: Session,
+    login: str,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+    admin: bool = False,
+) -> User:
+    login = one_line(login, "login", MAX_LOGIN)
+    email = email.strip().lower() if email and email.strip() else None
+    if email is not None and "@" not in email:
+        raise BadRequest(f"{email!r} is not an e-mail address", field="email")
+    if find_user(session, login) is not None:
+        raise BadRequest(f"there is already a user {login!r}", field="login")
+    if email is not None and session.scalar(select(User).where(User.email == email)):
+        raise BadRequest(f"there is already a user with the e-mail {email!r}", field="email")
+    user = User(
+        login=login,
+        email=email,
+        display_name=(display_name or "").strip() or login,
+        is_admin=admin,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def student_for_upload(session: Session, course: Course, login: str) -> Enrollment:
+    """The enrolment of the student an LMS (an instructor token) uploads for: the LMS
+    holds the roster, so a student it names for the first time is enrolled here."""
+    user = find_user(session, login)
+    if user is None:
+        user = create_user(session, login)
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id)
+    )
+    if enrollment is None:
+        enrollment = enrol(session, course, user, "student")
+    return enrollment
+
+
+def issue_sign_in_link(
+    session: Session,
+    user: User,
+    *,
+    created_by: User | None = None,
+    lifetime: timedelta = LINK_LIFETIME,
+) -> str:
+    """A new single-use link token for ``user``; earlier unused links stay valid until used
+    or expired. Returns the plain token (shown once)."""
+    row, plain = SignInLink.generate(
+        user.id, lifetime, created_by_id=created_by.id if created_by else None
+    )
+    session.add(row)
+    session.flush()
+    return plain
+
+
+def redeem_sign_in_link(session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The user of a valid link, marking it used in the same statement (so two requests
+    cannot both use it); None for an unknown, used or expired link."""
+    now = now or utcnow()
+    digest = SignInLink.hash(token)
+    used = session.execute(
+        update(SignInLink)
+        .where(
+            SignInLink.token_hash == digest,
+            SignInLink.used_at.is_(None),
+            SignInLink.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if not used.rowcount:
+        return None
+    link = session.scalar(select(SignInLink).where(SignInLink.token_hash == digest))
+    return session.get(User, link.user_id) if link else None
+
+
+# -- courses and enrolments ---------------------------------------------------
+
+
+def create_course(session: Session, slug: str, title: str, timezone: str = "UTC") -> Course:
+    slug = slug.strip()
+    if not SLUG.fullmatch(slug):
+        raise BadRequest(
+            "a course slug is lower-case letters, digits and dashes (at most 100)", field="slug"
+        )
+    try:
+        policy.zone(timezone)
+    except policy.PolicyError as exc:
+        raise BadRequest(str(exc), field="timezone") from exc
+    if session.scalar(select(Course).where(Course.slug == slug)):
+        raise BadRequest(f"there is already a course {slug!r}", field="slug")
+    course = Course(slug=slug, title=one_line(title, "title", 300), timezone=timezone)
+    session.add(course)
+    session.flush()
+    return course
+
+
+def get_course(session: Session, slug: str) -> Course:
+    course = session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise NotFound(f"no course {slug!r}")
+    return course
+
+
+def default_course(session: Session) -> Course:
+    """The course of legacy uploads and of API tokens without a course (made by the
+    migration; made here too for a database built from the models alone)."""
+    course = session.scalar(select(Course).where(Course.slug == DEFAULT_COURSE))
+    if course is None:
+        course = Course(slug=DEFAULT_COURSE, title="Default course", timezone="UTC")
+        session.add(course)
+        session.flush()
+    return course
+
+
+def enrol(
+    session: Session, course: Course, user: User, role: str, sis_id: str | None = None
+) -> Enrollment:
+    """Enrol ``user`` (or change their role and SIS id if already enrolled)."""
+    if role not in ROLES:
+        raise BadRequest(f"the role is one of {', '.join(ROLES)}", field="role")
+    row = session.scalar(
+        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id)
+    )
+    if row is None:
+        row = Enrollment(course_id=course.id, user_id=user.id, role=role, sis_id=sis_id)
+        session.add(row)
+    else:
+        row.role, row.sis_id = role, sis_id or row.sis_id
+    session.flush()
+    return row
+
+
+# -- releases and extensions --------------------------------------------------
+
+
+def release_assignment(
+    session: Session, course: Course, assignment: Assignment, rules: policy.ReleasePolicy
+) -> Release:
+    """Release ``assignment`` in ``course`` with ``rules``, or change an existing release's."""
+    try:
+        policy.validate(rules)
+    except policy.PolicyError as exc:
+        raise BadRequest(str(exc)) from exc
+    row = find_release(session, course, assignment)
+    if row is None:
+        row = Release(course_id=course.id, assignment_id=assignment.id)
+        session.add(row)
+    for field in policy.ReleasePolicy.__dataclass_fields__:
+        setattr(row, field, getattr(rules, field))
+    session.flush()
+    return row
+
+
+def find_release(session: Session, course: Course, assignment: Assignment) -> Release | None:
+    return session.scalar(
+        select(Release).where(
+            Release.course_id == course.id, Release.assignment_id == assignment.id
+        )
+    )
+
+
+def release_in_default_course(session: Session, assignment: Assignment) -> None:
+    """A newly registered assignment is open in the default course (no deadline), so the
+    API tokens and uploads of before courses keep working."""
+    course = default_course(session)
+    if find_release(session, course, assignment) is None:
+        session.add(Release(course_id=course.id, assignment_id=assignment.id))
+        session.flush()
+
+
+def grant_extension(
+    session: Session, release: Release, user: User, due_at: datetime, late_until: datetime | None
+) -> Extension:
+    try:
+        policy.validate_extension(policy.Extension(due_at, late_until))
+    except policy.PolicyError as exc:
+        raise BadRequest(str(exc)) from exc
+    row = session.scalar(
+        select(Extension).where(Extension.release_id == release.id, Extension.user_id == user.id)
+    )
+    if row is None:
+        row = Extension(release_id=release.id, user_id=user.id, due_at=due_at)
+        session.add(row)
+    row.due_at, row.late_until = due_at, late_until
+    session.flush()
+    return row

@@ -1,0 +1,85 @@
+"""The gradebook of a release: one row per student of the course (and anyone else who
+uploaded to it), with the attempt that counts under the release's policy. No Flask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grader import policy
+from grader.courses import Enrollment, Release, User
+from grader.models import Submission
+
+COLUMNS = (
+    "student",
+    "name",
+    "sis_id",
+    "submissions",
+    "best_score",
+    "latest_score",
+    "counted_score",
+    "max_score",
+    "late",
+    "graded_at",
+    "latest_submission",
+    "counted_submission",
+)
+
+
+def gradebook(session: Session, release: Release) -> list[dict[str, Any]]:
+    """Rows sorted by login. ``*_score`` are raw scores of graded attempts;
+    ``counted_score`` is the counted attempt's score after its late penalty, ``late``
+    whether that attempt was late."""
+    rules = release.policy()
+    enrolled = session.execute(
+        select(User, Enrollment.sis_id)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == release.course_id, Enrollment.role == "student")
+    ).all()
+    uploads = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.release_id == release.id, Submission.user_id.is_not(None))
+            .order_by(Submission.created_at)
+        )
+    )
+    people: dict[int, tuple[User, str | None]] = {u.id: (u, sis) for u, sis in enrolled}
+    others = {s.user_id for s in uploads} - set(people)
+    if others:
+        for user in session.scalars(select(User).where(User.id.in_(others))):
+            people[user.id] = (user, None)
+    by_user: dict[int, list[Submission]] = {uid: [] for uid in people}
+    for sub in uploads:
+        by_user[sub.user_id].append(sub)  # type: ignore[index]
+    rows = [_row(user, sis, by_user[user.id], rules, release) for user, sis in people.values()]
+    return sorted(rows, key=lambda r: r["student"])
+
+
+def _row(
+    user: User,
+    sis_id: str | None,
+    subs: list[Submission],
+    rules: policy.ReleasePolicy,
+    release: Release,
+) -> dict[str, Any]:
+    graded = [s for s in subs if s.status == "graded" and s.score is not None]
+    attempts = [policy.Attempt(s.id, s.created_at, s.counted_score) for s in graded]
+    counted = policy.counted_attempt(rules, attempts)
+    counted_sub = next((s for s in graded if counted and s.id == counted.key), None)
+    latest = graded[-1] if graded else None
+    return {
+        "student": user.login,
+        "name": user.display_name,
+        "sis_id": sis_id,
+        "submissions": len(subs),  # attempts
+        "best_score": max((s.score for s in graded), default=None),  # type: ignore[type-var]
+        "latest_score": latest.score if latest else None,
+        "counted_score": counted_sub.counted_score if counted_sub else None,
+        "max_score": release.assignment.max_score,
+        "late": bool(counted_sub and counted_sub.late),
+        "graded_at": latest.graded_at if latest else None,
+        "latest_submission": latest.id if latest else None,
+        "counted_submission": counted_sub.id if counted_sub else None,
+    }

@@ -1,0 +1,147 @@
+"""Importing a course roster from a CSV file as Canvas or Moodle export it (or a
+plain one: name, login, e-mail, SIS id, role). The whole file is checked before
+anything is written; the caller writes it in one transaction. No Flask."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from grader.course_admin import create_user, enrol, find_user
+from grader.courses import ROLES, Course
+from grader.errors import BadRequest
+
+#: header names (compared case-insensitively) of each field, first match wins
+LOGIN = ("login", "username", "sis login id", "login id", "user name")
+EMAIL = ("email", "e-mail", "email address", "e-mail address")
+NAME = ("name", "display name", "student", "full name")
+FIRST = ("first name", "firstname", "given name")
+LAST = ("last name", "lastname", "surname", "family name")
+SIS = ("sis id", "sis user id", "id number", "idnumber", "student id")
+ROLE = ("role",)
+#: Canvas gradebook exports carry a "Points Possible" row under the header
+SKIP_NAMES = ("points possible",)
+MAX_BYTES = 2 * 1024 * 1024
+
+
+class RosterError(BadRequest):
+    code = "roster_invalid"
+
+
+@dataclass(frozen=True)
+class Person:
+    line: int
+    login: str
+    name: str
+    email: str | None
+    sis_id: str | None
+    role: str
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def parse(text: str) -> list[Person]:
+    """Every row as a Person, or RosterError naming the first bad line."""
+    if len(text.encode()) > MAX_BYTES:
+        raise RosterError(f"the roster is larger than {MAX_BYTES // 1024} KiB")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise RosterError("line 1: the roster is empty (a header line is expected)")
+    header = rows[0]
+    cols = {
+        key: _column(header, names)
+        for key, names in {
+            "login": LOGIN,
+            "email": EMAIL,
+            "name": NAME,
+            "first": FIRST,
+            "last": LAST,
+            "sis": SIS,
+            "role": ROLE,
+        }.items()
+    }
+    if cols["login"] is None and cols["email"] is None:
+        raise RosterError(
+            "line 1: no login column: one of "
+            + ", ".join(repr(n) for n in LOGIN + EMAIL)
+            + " is needed"
+        )
+    if cols["name"] is None and cols["first"] is None:
+        raise RosterError(
+            "line 1: no name column: 'Name' (Canvas: 'Student'), or 'First name' and "
+            "'Last name' (Moodle: 'First name' and 'Surname')"
+        )
+    people: list[Person] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(key: str, row: list[str] = row) -> str:
+            index = cols[key]
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        name = cell("name") or " ".join(p for p in (cell("first"), cell("last")) if p)
+        if name.lower() in SKIP_NAMES:
+            continue
+        email = cell("email").lower() or None
+        login = cell("login") or email or ""
+        if not login:
+            raise RosterError(f"line {number}: no login or e-mail")
+        if len(login) > 200 or len(name) > 200 or any(ord(c) < 32 for c in login + name):
+            raise RosterError(f"line {number}: a login or name longer than 200 characters")
+        if email is not None and "@" not in email:
+            raise RosterError(f"line {number}: {email!r} is not an e-mail address")
+        key = login.lower()
+        if key in seen:
+            raise RosterError(f"line {number}: the login {login!r} is also on line {seen[key]}")
+        seen[key] = number
+        role = (cell("role") or "student").lower()
+        role = {"teacher": "instructor", "teaching assistant": "ta"}.get(role, role)
+        if role not in ROLES:
+            raise RosterError(f"line {number}: unknown role {role!r} (one of {', '.join(ROLES)})")
+        people.append(Person(number, login, name or login, email, cell("sis") or None, role))
+    if not people:
+        raise RosterError("the roster has a header but no people")
+    return people
+
+
+@dataclass(frozen=True)
+class Imported:
+    created: int
+    enrolled: int  # enrolled now (new users included)
+    updated: int  # already enrolled: role or SIS id refreshed
+
+
+def import_roster(session: Session, course: Course, people: list[Person]) -> Imported:
+    """Create missing users and enrol everyone; the caller's transaction makes it all
+    or nothing. An e-mail that belongs to another login is an error naming the line."""
+    created = enrolled = updated = 0
+    for person in people:
+        user = find_user(session, person.login)  # an e-mail as login also finds by e-mail
+        if user is not None and person.email and user.email not in (None, person.email):
+            raise RosterError(
+                f"line {person.line}: {person.login!r} is already a user with another e-mail"
+            )
+        if user is None:
+            try:
+                user = create_user(
+                    session, person.login, display_name=person.name, email=person.email
+                )
+            except BadRequest as exc:
+                raise RosterError(f"line {person.line}: {exc.message}") from exc
+            created += 1
+        was_enrolled = any(e.course_id == course.id for e in user.enrollments)
+        enrol(session, course, user, person.role, person.sis_id)
+        updated += was_enrolled
+        enrolled += not was_enrolled
+    return Imported(created, enrolled, updated)
