@@ -154,6 +154,10 @@ ATTACKS = {
         # the parent-death signal that ends the run with the grader cannot be cleared
         prints=("{marker} refused",),
     ),
+    # the shell it becomes waits for the run's limits (its cell's alarm survives the exec)
+    "thread_execs_without_deathsig": Attack(
+        must_fail=BACKWARD, slow=True, short_timers=True, max_seconds=90
+    ),
     "amplify_plot_shapes": Attack(
         slug="circles-softmax",
         must_fail=("circles-converges",),
@@ -506,11 +510,18 @@ def test_daemon_cannot_act_later(sandbox_available, tmp_path):
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_nothing_outlives_a_killed_grader(user, sandbox_available, tmp_path):
+@pytest.mark.parametrize(
+    ("attack", "processes"),
+    [("daemon_clears_deathsig", 1), ("thread_execs_without_deathsig", 2)],
+)
+def test_nothing_outlives_a_killed_grader(attack, processes, user, sandbox_available, tmp_path):
     """The grader is killed mid-run (SIGKILL: no clean-up of its own runs). The run dies with
-    it, a daemon that tried to clear its parent-death signal too, as root or not."""
+    it, as root or not: a daemon that tried to clear its parent-death signal, and a process
+    that lost it by exec'ing from a new thread (it has none), with the daemon it detached.
+    The grader is killed once all the attack's ``processes`` carry its marker (the second
+    attack's daemon comes before the exec that matters)."""
     skip_unless_user(user)
-    path, marker = armed("daemon_clears_deathsig", tmp_path)
+    path, marker = armed(attack, tmp_path)
     argv = grade_argv("xor-mlp", path, details=False, user=user)
     grader = subprocess.Popen(
         argv,
@@ -521,9 +532,9 @@ def test_nothing_outlives_a_killed_grader(user, sandbox_available, tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while not alive_with(marker) and time.monotonic() < deadline:
+        while len(alive_with(marker)) < processes and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert alive_with(marker), "the daemon never started"
+        assert len(alive_with(marker)) >= processes, "the attack never started"
     finally:
         grader.kill()
         grader.wait()

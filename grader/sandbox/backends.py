@@ -86,7 +86,8 @@ class BubblewrapBackend:
             "--new-session",
             "--disable-userns",
             # the harness is pid 1: no process of bwrap's inside the sandbox (it would be
-            # outside the limits the harness sets), and the run ends when the harness does
+            # outside the limits the harness sets), and the run ends when the harness does.
+            # pid 1 never runs student code: it forks a worker for that (harness.supervise)
             "--as-pid-1",
             "--hostname",
             "sandbox",

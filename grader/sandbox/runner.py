@@ -68,10 +68,11 @@ def _with_start_limits(argv: list[str], limits: Limits, nproc: int) -> list[str]
 def _nproc_budget(limits: Limits, uid: int | None) -> int:
     """Without a uid of our own, RLIMIT_NPROC counts our other processes too, and every
     thread of them (the grader's own included: numpy's, a service's). One more for the
-    thread that writes the job, which may still be alive when the student's code starts."""
+    thread that writes the job, which may still be alive when the student's code starts.
+    One more, either way, for the sandbox's pid 1, which runs none of the student's code."""
     if uid is not None:
-        return limits.processes
-    return slots.tasks_of(os.getuid()) + 1 + limits.processes
+        return limits.processes + 1
+    return slots.tasks_of(os.getuid()) + 2 + limits.processes
 
 
 class _Capped:

@@ -5,6 +5,12 @@ reports raw outputs (see codec.py) on the results channel, never a verdict. The 
 reads and the records it writes are those of protocol.py.
 Each task runs in a forked child so that one function that crashes, hangs or
 calls ``os._exit`` costs only its own check. Standard library and numpy only.
+
+As the sandbox's pid 1 (bwrap ``--as-pid-1``) it never runs the student's code: it forks
+one worker, which does all of the above, and only reaps processes until the worker ends
+(``supervise``). The run's guarantee that nothing of it outlives the grader rests on that
+pid 1 keeping its parent-death signal, which code of the student's could lose (a thread that
+calls execve becomes the process, and a new thread has no parent-death signal).
 """
 
 import contextlib
@@ -343,6 +349,36 @@ def apply_limits(limits):
         resource.setrlimit(which, (value, value))
 
 
+PR_SET_DUMPABLE = 4
+
+
+def _set_dumpable(value):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+
+
+def supervise(worker):
+    """pid 1's whole life once the worker is forked: reap every process (orphans are handed
+    to the namespace's init) until the worker ends, then end, which kills what is left.
+
+    No thread, no signal handler (signals from inside the namespace to an init without one
+    are dropped by the kernel, so the student's code cannot end it), not dumpable (its
+    memory cannot be written through /proc/1/mem nor traced), nothing of the student's."""
+    os.close(0)
+    os.close(RESULTS_FD)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(1)
+        if pid == worker:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
+
+
 def main():
     """argv: STUDENT_ENV RESULTS_FD [PRELOAD]. The job arrives on stdin, possibly much
     later: a warm sandbox imports the usual modules first, then waits for it."""
@@ -352,6 +388,15 @@ def main():
     # Inherited descriptors (the directories bwrap bound) lead back to the host: close them.
     os.closerange(3, RESULTS_FD)
     os.closerange(RESULTS_FD + 1, 1 << 16)
+    if os.getpid() == 1:
+        # Python's own SIGINT handler would let the student's code end pid 1 early.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _set_dumpable(0)
+        worker = os.fork()
+        if worker:
+            supervise(worker)
+        _set_dumpable(1)  # the worker is like any process of the student's
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), env_dir]
     import protocol
 
