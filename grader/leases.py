@@ -44,8 +44,9 @@ NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_exp
 
 
 #: this worker among those with the same host name: containers on the host's network share
-#: its host name, and each counts its process ids from 1 (forked pool processes inherit it)
-INSTANCE = secrets.token_hex(3)
+#: its host name, and each counts its process ids from 1. Kept in the environment, so the
+#: processes it starts (forked, or from a fork server or spawned) carry the same one
+INSTANCE = os.environ.setdefault("GRADER_WORKER_INSTANCE", secrets.token_hex(3))
 
 
 def worker_id(pid: int | None = None) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import socket
 import threading
 from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
@@ -32,7 +31,13 @@ from grader import metrics
 from grader.db import Database
 from grader.jobs import processes
 from grader.jobs.processes import ProcessPool, Settings, per_process
-from grader.leases import DEFAULT_SECONDS, log_reclaimed, reclaim_expired, release_owner
+from grader.leases import (
+    DEFAULT_SECONDS,
+    log_reclaimed,
+    reclaim_expired,
+    release_owner,
+    worker_id,
+)
 from grader.logs import log_context
 from grader.operations import queued_ids
 from grader.storage import BlobStore
@@ -212,12 +217,11 @@ class EmbeddedRunner:
         with log_context(submission_id=submission_id, job_id=job_id):
             if self._stopping.is_set():
                 return False
-            host = socket.gethostname()
             released = False
             for pid in list(self.graders.pids):
                 if not _alive(pid):
                     try:
-                        released |= release_owner(self.database, submission_id, f"{host}/{pid}")
+                        released |= release_owner(self.database, submission_id, worker_id(pid))
                     except SQLAlchemyError:
                         log.exception("could not release the lease of the lost process")
             if released:

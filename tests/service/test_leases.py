@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from grader.grading import Run, grade_submission, write_run
 from grader.http_common import Services
-from grader.leases import Heartbeat, claim, reclaim_expired, release_owner, renew
+from grader.leases import Heartbeat, claim, reclaim_expired, release_owner, renew, worker_id
 from grader.models import GradingRun, Submission, utcnow
 
 pytestmark = pytest.mark.databases
@@ -188,6 +188,7 @@ def test_a_killed_grading_process_is_released_at_once_and_graded_again(app, fixt
         time.sleep(0.05)
     assert owner is not None
     pid = int(owner.rsplit("/", 1)[1])
+    assert owner == worker_id(pid)  # the lease names the grading process, as the runner does
     assert pid in runner.graders.pids and pid != os.getpid()
     os.kill(pid, signal.SIGKILL)
     assert runner.join(timeout=120)
