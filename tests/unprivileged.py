@@ -62,7 +62,8 @@ def main() -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    result = grader.engine.grade(assignment, submission)
+    seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else None
+    result = grader.engine.grade(assignment, submission, seed=seed)
     if "--plots" in sys.argv:
         render_plots(assignment, result)
     print(json.dumps(result.to_dict(details=details)), flush=True)

@@ -27,7 +27,7 @@ import pytest
 
 from grader.http_common import Services
 from grader.models import Submission
-from tests.service.helpers import ASSIGNMENTS, scrape, submit_file
+from tests.service.helpers import ASSIGNMENTS, scrape, sign_in_admin, submit_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
@@ -189,12 +189,12 @@ def test_a_worker_grades_what_the_service_queued(
     from grader.models import utcnow
     from grader.stored_plots import PLOTS_WAIT
 
-    db = app.extensions["grader"].db
+    db = Services.of(app).db
     drawn = wait_for_plots(db, sub_id, worker)
     with db.begin() as session:
         run = session.get(Submission, sub_id).latest_run
         run.plots, run.finished_at = None, utcnow() - PLOTS_WAIT
-    page = client.get(f"/submissions/{sub_id}").get_data(as_text=True)
+    page = sign_in_admin(app, client).get(f"/submissions/{sub_id}").get_data(as_text=True)
     assert 'id="plots-pending"' in page
     assert wait_for_plots(db, sub_id, worker) == drawn  # the same PNGs
 
