@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,9 +211,9 @@ def default(key: str) -> Any:
 def assignments_dir(environ: dict[str, str] | None = None) -> Path:
     """The folder of bundled assignments: GRADER_ASSIGNMENTS_DIR, else the default above
     (for the commands that grade without an instance: `grader grade`, `grader validate`)."""
-    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    env: Mapping[str, str] = os.environ if environ is None else environ
     setting = _BY_KEY["ASSIGNMENTS_DIR"]
-    return Path(environ.get(setting.env) or setting.default)
+    return Path(env.get(setting.env) or setting.default)
 
 
 def _coerce(setting: Setting, value: Any) -> Any:

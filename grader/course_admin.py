@@ -122,7 +122,8 @@ def redeem_sign_in_link(session: Session, token: str, now: datetime | None = Non
         )
         .values(used_at=now)
     )
-    if not used.rowcount:
+    # an UPDATE's result is a CursorResult; Session.execute's stubs only say Result
+    if not used.rowcount:  # type: ignore[attr-defined]
         return None
     link = session.scalar(select(SignInLink).where(SignInLink.token_hash == digest))
     return session.get(User, link.user_id) if link else None

@@ -17,7 +17,7 @@ from grader.forbidden_imports import scan
 from grader.results import CheckResult, GradeResult
 from grader.sandbox.backends import make_backend
 from grader.sandbox.inside import protocol
-from grader.sandbox.inside.protocol import Job, Task
+from grader.sandbox.inside.protocol import CellReport, Job, Task
 from grader.sandbox.pool import WarmPool
 from grader.sandbox.runner import SandboxProcess
 from grader.sandbox.student_env import missing_package, unavailable
@@ -53,7 +53,8 @@ def grade(
     tasks: list[Task] = []
     for index, check in enumerate(assignment.checks):
         task, state = check.plan(np.random.default_rng(rng.integers(2**63)), ctx)
-        task.update(id=f"check-{index}", seconds=float(check.seconds or limits.task_seconds))
+        task["id"] = f"check-{index}"
+        task["seconds"] = float(check.seconds or limits.task_seconds)
         tasks.append(task)
         plans.append((check, task, state))
     job = Job(
@@ -107,7 +108,7 @@ def grade(
 CELL_LOG_BYTES = 64 * 1024
 
 
-def _cell_log(cells: list[dict]) -> dict:
+def _cell_log(cells: list[CellReport]) -> dict:
     """The cells' report for the log, cut at ``CELL_LOG_BYTES`` (the rest only counted)."""
     kept, size = [], 0
     for cell in cells:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from grader.errors import AssignmentError
+from grader.sandbox.inside.protocol import Cell
 
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _IMPORTERS = ("__import__", "import_module")
@@ -95,7 +96,7 @@ def _names(tree: ast.AST) -> list[tuple[str, int]]:
     return found
 
 
-def scan(cells: list[dict], modules: tuple[str, ...]) -> list[ForbiddenUse]:
+def scan(cells: list[Cell], modules: tuple[str, ...]) -> list[ForbiddenUse]:
     """The forbidden modules the cells import, first use of each (cells that do not parse
     are skipped: they do not run either)."""
     if not modules:

@@ -126,4 +126,5 @@ def submission_plot(submission_id: str, name: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(digest)
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 or a range, set in place
+    return response

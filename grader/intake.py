@@ -135,9 +135,8 @@ def accept_submission(
                 .where(Enrollment.id == enrollment_id)
                 .values(last_upload_at=utcnow())
             )
-        release = session.get(Release, release_id)
-        assert release is not None
-        user_id = session.get(Enrollment, enrollment_id).user_id if enrollment_id else None
+        release = session.get_one(Release, release_id)
+        user_id = session.get_one(Enrollment, enrollment_id).user_id if enrollment_id else None
         moment = now or utcnow()
         window = upload_window(session, release, user_id, moment)
         _refuse_closed(window)

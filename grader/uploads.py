@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from grader import notebooks
 from grader.errors import SubmissionRejected
+from grader.sandbox.inside.protocol import Cell
 
 KEEP_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 KEEP_STATEMENT_LINE_MAGICS = {"time", "timeit", "prun"}
@@ -42,7 +43,7 @@ class StudentCode:
 
     filename: str
     kind: str  # "python" | "notebook"
-    cells: list[dict] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
     source_bytes: int = 0
 
     @property
@@ -117,7 +118,7 @@ def _read_notebook(filename: str, data: bytes, limits: UploadLimits) -> StudentC
         size += _code_bytes(source, f"code cell {index}")
         if size > limits.code_bytes:
             raise _too_large(size, limits.code_bytes)
-    cells = [
+    cells: list[Cell] = [
         {"name": f"code cell {index}", "source": neutralise(source)}
         for index, source in enumerate(sources, 1)
         if _has_code(source)
@@ -142,7 +143,7 @@ def _too_large(size: int, limit: int) -> SubmissionRejected:
     )
 
 
-def _finish(filename: str, kind: str, cells: list[dict], max_source_bytes: int) -> StudentCode:
+def _finish(filename: str, kind: str, cells: list[Cell], max_source_bytes: int) -> StudentCode:
     size = sum(len(c["source"].encode()) for c in cells)
     if not cells:
         raise SubmissionRejected("the submission contains no code")

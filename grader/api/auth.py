@@ -39,12 +39,13 @@ def authenticate() -> ApiToken:
     digest = ApiToken.hash(value.strip())
     with services().db.begin() as session:
         token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-        valid = token is not None and token.active
-        if valid:
+        if token is not None and not token.active:
+            token = None  # revoked
+        if token is not None:
             now = utcnow()
             if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
                 token.last_used_at = now
-    if not valid:
+    if token is None:
         limiter.hit(key, rate, FAILURES)
         raise Unauthorized("The API token is unknown or has been revoked.")
     g.token = token

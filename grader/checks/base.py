@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from grader.checks.inputs import validate_arg
 from grader.errors import AssignmentError
 from grader.results import CheckResult
 from grader.sandbox.inside import codec
-from grader.sandbox.inside.protocol import Encoded, Error, Result, Task
+from grader.sandbox.inside.protocol import Cell, CellReport, Encoded, Error, Result, Task
 from grader.sandbox.records import RawRun
 from grader.sandbox.student_env import missing_package, unavailable
 
@@ -22,7 +22,7 @@ class Call:
     """One call's outcome: a decoded value, or an error dict from the sandbox."""
 
     value: Any = None
-    error: dict | None = None
+    error: Error | None = None
     #: (argument, list item or -1) of every array argument the call modified in place, as
     #: the sandbox reported it: untrusted, so it only ever changes the feedback's wording
     mutated: tuple[tuple[int, int], ...] = ()
@@ -66,11 +66,11 @@ class Context:
 
     reference: Any
     limits: Any
-    cells: list[dict] = field(default_factory=list)
+    cells: list[CellReport] = field(default_factory=list)
     #: why the submission breaks the assignment's forbidden_imports, one line per import
     forbidden: list[str] = field(default_factory=list)
     #: the submission's code cells ({"name", "source"}): the diagnosis quotes the student's line
-    sources: list[dict] = field(default_factory=list)
+    sources: list[Cell] = field(default_factory=list)
 
 
 class Check:
@@ -196,9 +196,9 @@ def _read_call(item: Result | Any) -> Call:
     error = item.get("error")
     if not isinstance(error, dict):
         return Call(error={"type": "InvalidResult", "message": "unreadable result"})
-    return Call(
-        error={k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)}
-    )
+    # the sandbox's error, cut to its known fields as bounded strings
+    clean = {k: str(error.get(k))[:500] for k in ("type", "message", "where") if error.get(k)}
+    return Call(error=cast(Error, clean))
 
 
 MAX_MUTATED = 16
@@ -228,7 +228,7 @@ def _error_text(error: Error) -> str:
     return text
 
 
-def explain_error(function: str, error: dict, ctx: Context) -> str:
+def explain_error(function: str, error: Error, ctx: Context) -> str:
     """Words for a student: a missing function, an exception with their own line, a limit."""
     kind = error.get("type")
     if kind == "MissingFunction":

@@ -23,7 +23,7 @@ from grader.checks.base import Call, Context, Outcome
 from grader.errors import AssignmentError
 from grader.sandbox.inside import codec, training
 from grader.sandbox.inside.protocol import Call as CallSpec
-from grader.sandbox.inside.protocol import Task
+from grader.sandbox.inside.protocol import Loop, Task
 
 if TYPE_CHECKING:
     from grader.checks.convergence import ConvergenceCheck
@@ -198,11 +198,12 @@ class MomentumDriver(Driver):
     def plan(
         self, check: ConvergenceCheck, rng: np.random.Generator, ctx: Context, state: dict
     ) -> Task:
-        loops, starts = [], []
+        loops: list[Loop] = []
+        starts = []
         for run, (X, T) in zip(state["runs"], state["data"], strict=True):
             params = self.initial(ctx.reference, run["seed"])
             starts.append(params)
-            loop = {
+            loop: Loop = {
                 "X": codec.encode(X),
                 "T": codec.encode(T),
                 "params": [codec.encode(p) for p in params],

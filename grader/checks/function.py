@@ -21,6 +21,7 @@ class FunctionCheck(Check):
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)
+        self.function: str = spec["function"]  # required
         self.trials = int(spec.get("trials", len(self.dims)))
         if self.trials < 1:
             raise AssignmentError(f"{source}: trials must be at least 1", field="trials")
@@ -40,7 +41,7 @@ class FunctionCheck(Check):
         trials = self.draw_inputs(rng)
         reference = getattr(ctx.reference, self.function)
         state = [(values, reference(*copy.deepcopy(values))) for _, values in trials]
-        task = {
+        task: Task = {
             "driver": "call",
             "calls": [{"fn": self.function, "args": encode_args(values)} for values, _ in state],
         }

@@ -70,7 +70,7 @@ class GradientCheck(FunctionCheck):
 
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
         trials = [values for _, values in self.draw_inputs(rng)]
-        task = {
+        task: Task = {
             "driver": "call",
             "calls": [{"fn": self.function, "args": encode_args(v)} for v in trials],
         }

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 
+from grader.sandbox.inside.protocol import Cell
 from grader.sandbox.run_limits import DEFAULT_LIMITS, Limits
 from grader.sandbox.runner import SandboxProcess
 
@@ -39,7 +40,7 @@ DEFAULT_PRELOAD = (
 READY_SECONDS = 60.0
 
 
-def imported_modules(cells: list[dict]) -> set[str]:
+def imported_modules(cells: list[Cell]) -> set[str]:
     """The modules the cells import (``import a.b``, ``from a.b import c``), as written."""
     names: set[str] = set()
     for cell in cells:
@@ -92,7 +93,7 @@ class WarmPool:
         self._wanted.set()
         return proc
 
-    def expect(self, cells: list[dict]) -> None:
+    def expect(self, cells: list[Cell]) -> None:
         """The next sandboxes preload what these cells import, of the usual modules."""
         if not self.fixed:
             self.preload = preload_for(imported_modules(cells))

@@ -13,9 +13,10 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from grader.sandbox.inside import protocol
-from grader.sandbox.inside.protocol import CellReport, EndEvent, TaskEvent
+from grader.sandbox.inside.protocol import CellReport, EndEvent, Error, TaskEvent
 
 
 @dataclass
@@ -88,7 +89,9 @@ def record_line(raw: RawRun, line: bytes) -> None:
     ):
         raw.malformed_lines += 1
     elif event == protocol.TASK:
-        raw.tasks[record["id"]] = record  # its values are judged by grader.checks.base
+        # a dict whose event and id were checked above; its values are judged by
+        # grader.checks.base.read_outcome
+        raw.tasks[record["id"]] = cast(TaskEvent, record)
     elif event == protocol.END:
         raw.ends[record["id"]] = _clean_end(record)
     elif event == protocol.START:
@@ -120,6 +123,16 @@ def _clean_end(record: dict) -> EndEvent:
     }
 
 
+def _clean_error(error: dict) -> Error:
+    """A cell's error with each field a bounded string (or None), and always a type."""
+
+    def text(key: str) -> str | None:
+        value = error.get(key)
+        return str(value)[:500] if value is not None else None
+
+    return {"type": text("type") or "Error", "message": text("message"), "where": text("where")}
+
+
 def _clean_cells(cells: list, names: list[str]) -> list[CellReport]:
     """The cell report as plain, typed data: student code may have written it (forged), so
     it has at most one entry per cell of the job, named as the job names them."""
@@ -135,13 +148,9 @@ def _clean_cells(cells: list, names: list[str]) -> list[CellReport]:
             "status": status if status in protocol.CELL_STATUSES else "error",
             "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
         }
-        error = cell.get("error")
         if entry["status"] == "error":
+            error = cell.get("error")
             error = error if isinstance(error, dict) else {}
-            entry["error"] = {
-                key: str(error[key])[:500] if error.get(key) is not None else None
-                for key in ("type", "message", "where")
-            }
-            entry["error"]["type"] = entry["error"]["type"] or "Error"
+            entry["error"] = _clean_error(error)
         clean.append(entry)
     return clean

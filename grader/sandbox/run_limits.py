@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from grader.errors import AssignmentError
 
@@ -35,7 +36,7 @@ class Limits:
 
     def override(self, values: dict, *, source: str = "limits") -> Limits:
         known = {f.name: f.type for f in fields(self)}
-        changes = {}
+        changes: dict[str, Any] = {}  # known fields, positive numbers (checked below)
         for key, value in values.items():
             if key not in known:
                 raise AssignmentError(f"{source}: unknown limit {key!r}", field=key)

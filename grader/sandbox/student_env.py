@@ -10,6 +10,8 @@ fails, with the line :func:`unavailable` writes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 # pip names, in the Makefile's order
 STUDENT_PACKAGES = (
@@ -39,7 +41,7 @@ def unavailable(package: str) -> str:
     )
 
 
-def missing_package(error: dict | None) -> str | None:
+def missing_package(error: Mapping[str, Any] | None) -> str | None:
     """The package a ModuleNotFoundError from the sandbox names, unless the environment has it
     (then the import itself is wrong, such as a misspelt submodule, and says so itself)."""
     if not isinstance(error, dict) or error.get("type") != "ModuleNotFoundError":

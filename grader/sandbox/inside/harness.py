@@ -26,7 +26,7 @@ import traceback
 # imported in main(), after the limits are in force
 codec = np = notebook_env = protocol = training = None
 RESULTS_FD = -1  # given on the command line
-_sources = {}
+_sources: dict[str, str] = {}
 MAX_WATCHED = 16  # arguments (and list items) watched for in-place changes
 
 

@@ -12,7 +12,7 @@ This module is copied into the sandbox next to the harness: standard library onl
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict
 
 #: a value in ``codec``'s encoding: {"dtype", "shape", "data"}, {"list"}, {"none"} or
 #: {"unsupported"}
@@ -98,7 +98,8 @@ class Error(TypedDict, total=False):
     callable (``NotCallable``, message: its name)."""
 
     type: str
-    message: str
+    #: None when a (possibly forged) cell report carried no message
+    message: str | None
     #: the student's own line, e.g. ``cell 3, line 5: x = W.dot(H)``
     where: str | None
 
@@ -127,7 +128,12 @@ class CellReport(TypedDict, total=False):
 # event names, in the order a run sends them: ``start`` (the interpreter runs), ``ready``
 # (it waits for its job), ``load`` (the cells ran), a ``task`` and an ``end`` per task,
 # ``done``
-START, READY, LOAD, TASK, END, DONE = "start", "ready", "load", "task", "end", "done"
+START: Final = "start"
+READY: Final = "ready"
+LOAD: Final = "load"
+TASK: Final = "task"
+END: Final = "end"
+DONE: Final = "done"
 EVENTS = (START, READY, LOAD, TASK, END, DONE)
 
 
