@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
+
 from grader import policy
 from grader.course_admin import create_course, create_user, enrol, release_assignment
 from grader.http_common import Services
@@ -17,6 +19,7 @@ from tests.service.helpers import sign_in
 BUGGY = "chain-rule/bug_grad_missing_factor_2.py"
 
 
+@pytest.mark.databases
 def test_my_submissions_and_the_result_summary(app, client, grading, fixture_file):
     db = Services.of(app).db
     due = utcnow() - timedelta(hours=1)
