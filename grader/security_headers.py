@@ -1,7 +1,7 @@
 """Headers every response carries, pages, API and files alike.
 
-The pages run no script and load only their own style sheet and plots, so the
-policy allows exactly that: no inline style or script (student-supplied text and
+The pages load only their own style sheet, plots and one script (the result page
+polls its own status), so the policy allows exactly that: no inline style or script (student-supplied text and
 file names reach pages only as escaped data, and even a slip could not run), no
 framing (clickjacking the upload form), no form posted elsewhere. The referrer
 stays on this site: a result page's address is its only key, so it must not leak
@@ -17,6 +17,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
         "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
         "img-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -124,6 +124,26 @@ def _course_of(slug: str) -> int | None:
     return ordered[0].id
 
 
+@bp.get("/me/submissions")
+@login_required
+def my_submissions() -> str:
+    from datetime import UTC, datetime
+
+    from grader.my_work import describe, my_work
+
+    with services().db.session() as session:
+        rows = my_work(session, current_user.viewer.user_id, datetime.now(UTC))
+        return render_template("my_submissions.html", rows=rows, describe=describe)
+
+
+@bp.get("/submissions/<submission_id>/status")
+def submission_status(submission_id: str) -> dict[str, Any]:
+    """What the result page's script polls: whether to reload (graded, plots drawn)."""
+    with services().db.session() as session:
+        sub = submission_or_404(session, submission_id)
+        return {"status": sub.status, "done": sub.finished and not plots_pending(sub)}
+
+
 @bp.get("/submissions/<submission_id>")
 def submission(submission_id: str) -> str:
     with services().db.session() as session:
@@ -146,8 +166,10 @@ def submission(submission_id: str) -> str:
         pending = plots_pending(sub)
         if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
             pending = request_overdue_plots(services().queue, overdue, sub.id) or pending
+        failed = [c.name for c in run.checks if not c.passed] if run and sub.finished else []
         return render_template(
             "submission.html",
+            summary=_summary(run, failed),
             sub=sub,
             run=run,
             attempts=attempts,
@@ -155,6 +177,16 @@ def submission(submission_id: str) -> str:
             plots=plots,
             plots_pending=pending,
         )
+
+
+def _summary(run: Any, failed: list[str]) -> str:
+    """The result in one line: ``3 of 19 checks failed: a, b, c``."""
+    if run is None or not run.checks:
+        return ""
+    total = len(run.checks)
+    if not failed:
+        return f"All {total} checks passed"
+    return f"{len(failed)} of {total} checks failed: {', '.join(failed)}"
 
 
 def _output(log: dict[str, Any] | None) -> str:

@@ -35,6 +35,8 @@ RULES: dict[tuple[str, str], tuple[int, ...]] = {
     # an upload: needs a session; lands in a course of the uploader that released it
     ("web.assignment", "POST"): (REDIRECT, SEE_OTHER, SEE_OTHER, SEE_OTHER, 404, 404),
     ("web.submission", "GET"): (404, OK, 404, OK, 404, OK),
+    ("web.submission_status", "GET"): (404, OK, 404, OK, 404, OK),
+    ("web.my_submissions", "GET"): (REDIRECT,) + (OK,) * 5,
     ("web.submission_file", "GET"): (404, OK, 404, OK, 404, OK),
     ("web.submission_plot", "GET"): (404, OK, 404, OK, 404, OK),
     ("web.sign_in", "GET"): (OK,) * 6,

@@ -6,6 +6,7 @@ console reports no violation."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -136,3 +137,29 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, tmp_
         assert page.evaluate("window.__violations") == [], path
     problems = [m for m in console if "Content Security Policy" in m or m.startswith("pageerror")]
     assert problems == [], problems
+
+
+def test_a_student_sees_their_result_on_a_phone_and_no_one_elses(browser, live_server):
+    """Sign in by link, upload, read the summary line on a 390 px wide screen; another
+    student asking for the same result gets 404."""
+    live_server.start()
+    phone = {"width": 390, "height": 844}
+    page = browser.new_page(viewport=phone)
+    sign_in(page, live_server, "student-phone")
+    buggy = SUBMISSIONS / "chain-rule" / "bug_grad_missing_factor_2.py"  # long messages
+    upload(page, live_server.url, "chain-rule", buggy)
+    assert page.inner_text("#status") == "graded"
+    failed = page.locator("#checks td.fail").count()
+    assert failed >= 1
+    assert re.fullmatch(rf"{failed} of \d+ checks failed: [\w, -]+", page.inner_text("#summary"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    result = page.url
+    page.click("#my-submissions")
+    assert page.locator(f"a[href='{result.removeprefix(live_server.url)}']").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    other = browser.new_page(viewport=phone)
+    sign_in(other, live_server, "student-other")
+    assert other.goto(result).status == 404
+    other.close()
+    page.close()

@@ -141,8 +141,8 @@ def test_the_score_is_visible_before_the_plots_are_drawn(app, accepted, client, 
 
 
 def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, client):
+    """A graded page whose plots are still being drawn keeps polling, for a bounded time."""
     sign_in_admin(app, client)
-    """A graded page whose plots are still being drawn keeps refreshing, for a bounded time."""
     from grader.models import utcnow
     from grader.stored_plots import PLOT_DATA, PLOTS_WAIT, render_here
 
@@ -156,10 +156,11 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
 
     assert grade_submission(svc.db, svc.store, sub.id, job_id="r", render=render_and_look)
     [during] = pages
-    assert 'id="plots-pending"' in during and 'http-equiv="refresh"' in during
+    assert 'id="plots-pending"' in during and "data-poll" in during
     after = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="plots"' in after
-    assert "plots-pending" not in after and 'http-equiv="refresh"' not in after
+    assert "plots-pending" not in after and "data-poll" not in after
+    assert client.get(f"/submissions/{sub.id}/status").get_json()["done"] is True
     # plots that never came (the process drawing them died): the first view has a worker
     # process draw them again, from what the grading kept, and shows them pending meanwhile
     with svc.db.session() as session:
@@ -170,7 +171,7 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
     grading = svc.queue
     grading.start()  # as `grader serve` runs it (nothing queued: it only draws)
     again = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
-    assert 'id="plots-pending"' in again and 'http-equiv="refresh"' in again
+    assert 'id="plots-pending"' in again and "data-poll" in again
     assert grading.join(timeout=180)
     redrawn = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="plots"' in redrawn and "plots-pending" not in redrawn
@@ -183,7 +184,7 @@ def test_the_result_page_refreshes_until_the_plots_are_drawn(app, accepted, clie
         run.plots, run.log = None, {k: v for k, v in run.log.items() if k != PLOT_DATA}
         session.commit()
     given_up = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
-    assert "plots-pending" not in given_up and 'http-equiv="refresh"' not in given_up
+    assert "plots-pending" not in given_up and "data-poll" not in given_up
 
 
 def test_the_embedded_runner_grades_and_draws_in_worker_processes(app, accepted, grading):

@@ -47,7 +47,11 @@ def test_upload_redirects_to_queued_result(app, client, csrf_token):
     assert re.fullmatch(r"/submissions/[0-9a-f]{24}", location)
     html = client.get(location).get_data(as_text=True)
     assert 'id="status">queued<' in html
-    assert '<meta http-equiv="refresh"' in html
+    assert "http-equiv" not in html  # the page polls its status with a script instead
+    assert '<script src="/static/poll.js" defer></script>' in html
+    assert f'data-poll="{location}/status"' in html
+    assert f'<noscript><p><a href="{location}">Reload this page</a>' in html
+    assert client.get(f"{location}/status").get_json() == {"status": "queued", "done": False}
     assert count(app) == 1
 
 
@@ -64,7 +68,9 @@ def test_graded_result_shows_score_checks_and_attempts(client, csrf_token, gradi
     assert grading.join(timeout=120)
     html = client.get(first).get_data(as_text=True)
     assert 'id="score">100 / 100<' in html
-    assert 'http-equiv="refresh"' not in html
+    assert "poll.js" not in html and "data-poll" not in html
+    assert re.search(r'id="summary">All \d+ checks passed<', html)
+    assert client.get(f"{first}/status").get_json() == {"status": "graded", "done": True}
     assert html.count('class="pass"') >= 4
     html = client.get(second).get_data(as_text=True)
     assert 'class="fail"' in html
