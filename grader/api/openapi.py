@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader import gradebook
+
 STATUS = ["queued", "running", "graded", "rejected", "error"]
 
 
@@ -147,20 +149,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Grade": {
         "type": "object",
-        "required": [
-            "student",
-            "name",
-            "sis_id",
-            "submissions",
-            "best_score",
-            "latest_score",
-            "counted_score",
-            "max_score",
-            "late",
-            "graded_at",
-            "latest_submission",
-            "counted_submission",
-        ],
+        "required": list(gradebook.COLUMNS),
         "properties": {
             "student": {"type": "string", "description": "the login"},
             "name": {"type": "string"},
