@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.sandbox import slots
 from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
@@ -277,20 +278,16 @@ def armed(name: str, folder: Path) -> tuple[Path, str]:
 def alive_with(marker: str) -> list[str]:
     """Processes whose command line carries ``marker``, with what tells where they run."""
     found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    for pid, cmd in slots.proc_files("cmdline"):
+        if pid == os.getpid() or marker not in cmd:
             continue
         try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
-                cmd = fh.read()
-            if marker.encode() not in cmd:
-                continue
-            status = Path(f"/proc/{entry.name}/status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         keep = ("PPid", "Uid", "NSpid", "State")
         where = " ".join(line for line in status.splitlines() if line.split(":")[0] in keep)
-        found.append(f"{entry.name} ({' '.join(where.split())}): {cmd[:200]!r}")
+        found.append(f"{pid} ({' '.join(where.split())}): {cmd[:200]!r}")
     return found
 
 

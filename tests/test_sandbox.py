@@ -107,17 +107,7 @@ def new_marker(kind: str) -> str:
 
 def alive_with(marker: str) -> list[int]:
     """Host pids whose command line contains ``marker`` (leftovers of a run)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
-                if marker.encode() in fh.read():
-                    found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return [pid for pid, cmd in slots.proc_files("cmdline") if pid != os.getpid() and marker in cmd]
 
 
 def sandbox_uids_busy() -> list[int]:
