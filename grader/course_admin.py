@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from grader import policy
+from grader import access, policy
 from grader.courses import (
     DEFAULT_COURSE,
     MAX_LOGIN,
@@ -106,6 +106,19 @@ def issue_sign_in_link(
     session.add(row)
     session.flush()
     return plain
+
+
+def may_issue_link(session: Session, viewer: access.Viewer, user: User) -> bool:
+    """A sign-in link signs in as its user, so an instructor hands one only to someone
+    whose every enrolment is in a course they manage and who is no site administrator:
+    a link must not reach into other courses' work or powers they do not have."""
+    if viewer.admin:
+        return True
+    if user.is_admin:
+        return False
+    courses = session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == user.id))
+    found = list(courses)
+    return bool(found) and all(access.manages(viewer, course_id) for course_id in found)
 
 
 def redeem_sign_in_link(session: Session, token: str, now: datetime | None = None) -> User | None:

@@ -1,9 +1,11 @@
 """The gradebook of a release: one row per student of the course (and anyone else who
-uploaded to it), with the attempt that counts under the release's policy. No Flask."""
+uploaded to it), with the attempt that counts under the release's policy, and its CSV
+export (the CLI's and the dashboard's). No Flask."""
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,3 +85,43 @@ def _row(
         "latest_submission": latest.id if latest else None,
         "counted_submission": counted_sub.id if counted_sub else None,
     }
+
+
+#: the CSV an LMS gradebook imports: raw score (best or latest), counted score, late, attempts
+EXPORT_COLUMNS = (
+    "student_id",
+    "score",
+    "max_score",
+    "graded_at",
+    "counted_score",
+    "late",
+    "attempts",
+)
+
+
+def write_csv(rows: list[dict[str, Any]], out: IO[str], which: str = "best") -> None:
+    """``rows`` from ``gradebook`` as CSV; ``which`` raw score: "best" or "latest"."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in rows:
+        writer.writerow(
+            [
+                csv_safe(entry["student"]),
+                number(entry[f"{which}_score"]),
+                f"{entry['max_score']:g}",
+                entry["graded_at"].isoformat() if entry["graded_at"] else "",
+                number(entry["counted_score"]),
+                "late" if entry["late"] else "",
+                entry["submissions"],
+            ]
+        )
+
+
+def number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def csv_safe(value: str) -> str:
+    """Logins and file names come from people: keep spreadsheets from reading them as
+    formulas."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -26,6 +26,7 @@ class ReleaseRow:
     due: str  # in the course's time zone, "-" without a deadline
     time_left: timedelta | None
     phase: str
+    message: str = ""  # late (with its penalty), closed or not open yet: why
 
 
 def my_work(session: Session, user_id: int, now: datetime) -> list[ReleaseRow]:
@@ -40,36 +41,40 @@ def my_work(session: Session, user_id: int, now: datetime) -> list[ReleaseRow]:
     ).all()
     rows = []
     for release in releases:
-        subs = list(
-            session.scalars(
-                select(Submission)
-                .where(Submission.release_id == release.id, Submission.user_id == user_id)
-                .order_by(Submission.created_at.desc())
-            )
-        )
-        if not subs and (release.opens_at is not None and release.opens_at > now):
-            continue  # not open yet
-        rules = release.policy()
-        graded = [s for s in subs if s.status == "graded" and s.counted_score is not None]
-        counted = policy.counted_attempt(
-            rules, [policy.Attempt(s.id, s.created_at, s.counted_score) for s in graded]
-        )
-        window = upload_window(session, release, user_id, now)
-        tz = release.course.timezone
-        rows.append(
-            ReleaseRow(
-                course=release.course,
-                release=release,
-                attempts=subs,
-                max_attempts=rules.max_attempts,
-                attempts_left=policy.attempts_left(rules, len(subs)),
-                counted=next((s for s in graded if counted and s.id == counted.key), None),
-                due=policy.show(window.deadlines.due_at, tz),
-                time_left=policy.time_left(window.deadlines, now),
-                phase=window.phase.value,
-            )
-        )
+        row = release_row(session, release, user_id, now)
+        if row.attempts or release.opens_at is None or release.opens_at <= now:
+            rows.append(row)  # not listed before it opens
     return rows
+
+
+def release_row(session: Session, release: Release, user_id: int, now: datetime) -> ReleaseRow:
+    """The user's attempts at one release, its counted score and their own deadline."""
+    subs = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.release_id == release.id, Submission.user_id == user_id)
+            .order_by(Submission.created_at.desc())
+        )
+    )
+    rules = release.policy()
+    graded = [s for s in subs if s.status == "graded" and s.counted_score is not None]
+    counted = policy.counted_attempt(
+        rules, [policy.Attempt(s.id, s.created_at, s.counted_score) for s in graded]
+    )
+    window = upload_window(session, release, user_id, now)
+    tz = release.course.timezone
+    return ReleaseRow(
+        course=release.course,
+        release=release,
+        attempts=subs,
+        max_attempts=rules.max_attempts,
+        attempts_left=policy.attempts_left(rules, len(subs)),
+        counted=next((s for s in graded if counted and s.id == counted.key), None),
+        due=policy.show(window.deadlines.due_at, tz),
+        time_left=policy.time_left(window.deadlines, now),
+        phase=window.phase.value,
+        message=window.message,
+    )
 
 
 def describe(left: timedelta | None) -> str:

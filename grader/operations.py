@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +20,9 @@ from grader.grading import grade_submission  # noqa: F401 - callers find it here
 from grader.intake import accept_submission  # noqa: F401 - callers find it here too
 from grader.models import FINISHED, Assignment, GradingRun, Submission, SubmissionStatus, utcnow
 from grader.ratelimit import RateLimited, RateLimiter
+
+if TYPE_CHECKING:
+    from grader.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,24 @@ def requeue(session: Session, submission_ids: list[str]) -> None:
             .where(Submission.id.in_(submission_ids), Submission.status.in_(FINISHED))
             .values(status=SubmissionStatus.QUEUED, graded_at=None, dispatched_at=None)
         )
+
+
+def queue_regrade(database: Database, queue: JobQueue, submission_ids: list[str]) -> list[str]:
+    """Grade ``submission_ids`` again through the job queue (never in the caller's
+    process): the finished ones go back to queued, then to the queue once committed.
+    Returns the ids queued; running and queued ones are left as they are."""
+    with database.begin() as session:
+        ids = list(
+            session.scalars(
+                select(Submission.id).where(
+                    Submission.id.in_(submission_ids), Submission.status.in_(FINISHED)
+                )
+            )
+        )
+        requeue(session, ids)
+    for submission_id in ids:
+        queue.enqueue(submission_id)
+    return ids
 
 
 def queued_ids(database: Database) -> list[str]:

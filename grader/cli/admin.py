@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -284,7 +283,7 @@ def regrade_command(assignment: str, stale: bool, wait: bool, timeout: float | N
     this process, so a regrade never holds up the web side.
     """
     from grader.models import FINISHED, Submission
-    from grader.operations import get_assignment, register_assignment, requeue
+    from grader.operations import get_assignment, queue_regrade, register_assignment
 
     slug = slug_of(assignment)
 
@@ -296,7 +295,7 @@ def regrade_command(assignment: str, stale: bool, wait: bool, timeout: float | N
                 digest, assignment_id = row.digest, row.id
         except GraderError as exc:
             raise click.ClickException(exc.message) from exc
-        with db.begin() as session:
+        with db.session() as session:
             subs = session.scalars(
                 select(Submission).where(
                     Submission.assignment_id == assignment_id, Submission.status.in_(FINISHED)
@@ -304,13 +303,11 @@ def regrade_command(assignment: str, stale: bool, wait: bool, timeout: float | N
             ).all()
             if stale:
                 subs = [s for s in subs if not s.runs or s.runs[-1].assignment_digest != digest]
-            ids = [s.id for s in subs]
-            requeue(session, ids)
+            wanted = [s.id for s in subs]
+        ids = queue_regrade(db, svc.queue, wanted)
         if not ids:
             click.echo("nothing to regrade")
             return
-        for submission_id in ids:
-            svc.queue.enqueue(submission_id)
         click.echo(f"{len(ids)} submission(s) of {slug} queued for regrading", err=True)
         if wait:
             _wait_for(db, ids, slug, timeout)
@@ -375,7 +372,7 @@ def export_command(assignment: str, fmt: str, which: str, course: str, output: A
     id, score, max score, graded at, and the counted score (after late penalties, of the
     attempt the policy counts), late flag and attempt count."""
     from grader.course_admin import get_course
-    from grader.gradebook import gradebook
+    from grader.gradebook import gradebook, write_csv
     from grader.intake import resolve_release
 
     slug = slug_of(assignment)
@@ -385,29 +382,4 @@ def export_command(assignment: str, fmt: str, which: str, course: str, output: A
             release = resolve_release(session, get_course(session, course).id, slug)
         except GraderError as exc:
             raise click.ClickException(exc.message) from exc
-        writer = csv.writer(output, lineterminator="\n")
-        writer.writerow(
-            ["student_id", "score", "max_score", "graded_at", "counted_score", "late", "attempts"]
-        )
-        for entry in gradebook(session, release):
-            score = entry[f"{which}_score"]
-            writer.writerow(
-                [
-                    _csv_safe(entry["student"]),
-                    _number(score),
-                    f"{entry['max_score']:g}",
-                    entry["graded_at"].isoformat() if entry["graded_at"] else "",
-                    _number(entry["counted_score"]),
-                    "late" if entry["late"] else "",
-                    entry["submissions"],
-                ]
-            )
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-def _csv_safe(value: str) -> str:
-    """Student ids come from students: keep spreadsheets from reading them as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        write_csv(gradebook(session, release), output, which)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.web import signin  # noqa: F401 - its routes join the blueprint
+from grader.web import courses, releases, signin  # noqa: F401 - their routes join the blueprint
 from grader.web.views import bp
 
 __all__ = ["bp"]

@@ -44,6 +44,13 @@ def render_markdown(text: str) -> Markup:
     return Markup(html)
 
 
+@bp.app_template_filter("time_left")
+def time_left(left: Any) -> str:
+    from grader.my_work import describe
+
+    return describe(left)
+
+
 @bp.get("/")
 def index() -> str:
     with services().db.session() as session:
@@ -61,9 +68,20 @@ def healthz() -> dict[str, str]:
 
 @bp.route("/assignments/<slug>", methods=["GET", "POST"])
 def assignment(slug: str) -> Any:
-    svc = services()
-    with svc.db.session() as session:
+    """The assignment; an upload lands in a course of the uploader that released it
+    (``/courses/<course>/assignments/<slug>`` names the course)."""
+    with services().db.session() as session:
         row = get_assignment(session, slug)
+    course_id = None
+    if request.method == "POST" and current_user.is_authenticated:
+        course_id = _course_of(slug)
+    return assignment_page(row, course_id, url_for("web.assignment", slug=slug))
+
+
+def assignment_page(row: Any, course_id: int | None, action: str, context: Any = None) -> Any:
+    """The assignment's page and its upload form (posted to ``action``, into ``course_id``);
+    ``context`` is what the page says of the release (due date, attempts left)."""
+    svc = services()
     if request.method == "POST" and request.mimetype != "multipart/form-data":
         raise BadRequest("The upload form is sent as multipart/form-data, with a file.")
     form = UploadForm()
@@ -79,12 +97,10 @@ def assignment(slug: str) -> Any:
                 sub = accept_submission(
                     svc.db,
                     svc.store,
-                    slug=slug,
+                    slug=row.slug,
                     filename=upload.filename,
                     data=upload.read(),
-                    uploader=Uploader(
-                        course_id=_course_of(slug), user_id=current_user.viewer.user_id
-                    ),
+                    uploader=Uploader(course_id=course_id, user_id=current_user.viewer.user_id),
                 )
             except (SubmissionRejected, BadRequest, UploadRefused) as exc:
                 form.file.errors = [exc.message]
@@ -95,12 +111,47 @@ def assignment(slug: str) -> Any:
                 return redirect(url_for("web.submission", submission_id=sub.id), code=303)
         else:
             status = 400
+    loaded = _loaded(row)
     return render_template(
         "assignment.html",
         assignment=row,
         form=form,
+        action=action,
+        context=context,
+        checks=loaded.checks if loaded else [],
+        starter=bool(loaded and loaded.starter),
         description=render_markdown(row.description),
     ), status
+
+
+def _loaded(row: Any) -> Any:
+    """The assignment as the engine loads it (cached), for its checks and starter file;
+    None if its folder cannot be read here."""
+    from grader.assignment_folder import load_cached
+    from grader.errors import GraderError
+
+    try:
+        return load_cached(row.path, row.digest)
+    except (GraderError, OSError):
+        return None
+
+
+@bp.get("/assignments/<slug>/starter")
+def assignment_starter(slug: str) -> Response:
+    """The starter notebook (or file) the assignment ships."""
+    from flask import send_file
+
+    with services().db.session() as session:
+        row = get_assignment(session, slug)
+    loaded = _loaded(row)
+    if loaded is None or loaded.starter is None:
+        raise NotFound(f"{slug!r} has no starter file.")
+    return send_file(
+        loaded.starter,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=f"{slug}-{loaded.starter.name}",
+    )
 
 
 def _course_of(slug: str) -> int | None:
@@ -129,11 +180,11 @@ def _course_of(slug: str) -> int | None:
 def my_submissions() -> str:
     from datetime import UTC, datetime
 
-    from grader.my_work import describe, my_work
+    from grader.my_work import my_work
 
     with services().db.session() as session:
         rows = my_work(session, current_user.viewer.user_id, datetime.now(UTC))
-        return render_template("my_submissions.html", rows=rows, describe=describe)
+        return render_template("my_submissions.html", rows=rows)
 
 
 @bp.get("/submissions/<submission_id>/status")
@@ -167,8 +218,13 @@ def submission(submission_id: str) -> str:
         if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
             pending = request_overdue_plots(services().queue, overdue, sub.id) or pending
         failed = [c.name for c in run.checks if not c.passed] if run and sub.finished else []
+        from grader import access
+        from grader.web.staff_forms import ButtonForm
+
+        staff = access.is_staff(http_common.viewer(), sub.release.course_id)
         return render_template(
             "submission.html",
+            regrade=ButtonForm() if staff else None,
             summary=_summary(run, failed),
             sub=sub,
             run=run,

@@ -1,0 +1,398 @@
+"""The instructor dashboard through the Flask test client, with CSRF on as a browser
+sends it: a new course, a roster import (and refused ones that write nothing), a
+release with its dates in the course's zone, the gradebook, its CSV and zip, regrades
+through the job queue, extensions, sign-in links, and uploads in a named course."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from grader import policy
+from grader.course_admin import (
+    create_course,
+    create_user,
+    enrol,
+    find_release,
+    find_user,
+    get_course,
+    release_assignment,
+)
+from grader.courses import Course, Enrollment, Extension, Release, User
+from grader.http_common import Services
+from grader.intake import Uploader, accept_submission
+from grader.models import Submission, utcnow
+from grader.operations import get_assignment
+from tests.service.helpers import CODE, sign_in
+
+CANVAS = (
+    "Student,ID,SIS User ID,SIS Login ID,Section\n"
+    "    Points Possible,,,,\n"
+    '"Lovelace, Ada",101,S-101,ada,A\n'
+    '"Turing, Alan",102,S-102,alan,A\n'
+)
+
+
+def csrf(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def count(app, model) -> int:
+    with Services.of(app).db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def prof(app, client):
+    """The test client signed in as ``prof``, who teaches course 'intro' (so may create
+    courses)."""
+    with Services.of(app).db.begin() as s:
+        intro = create_course(s, "intro", "Intro")
+        enrol(s, intro, create_user(s, "prof"), "instructor")
+    sign_in(app, client, "prof", role=None)
+    return client
+
+
+@pytest.fixture
+def nn(app):
+    """Course nn (Berlin time): instructor prof, TA tia, students ada and alan; chain-rule
+    released, max 3 attempts; returns the user ids."""
+    db = Services.of(app).db
+    ids = {}
+    with db.begin() as s:
+        course = create_course(s, "nn", "Neural nets", "Europe/Berlin")
+        for login, role in [
+            ("prof", "instructor"),
+            ("tia", "ta"),
+            ("ada", "student"),
+            ("alan", "student"),
+        ]:
+            user = find_user(s, login) or create_user(s, login)
+            enrol(s, course, user, role)
+            ids[login] = user.id
+        release_assignment(
+            s, course, get_assignment(s, "chain-rule"), policy.ReleasePolicy(max_attempts=3)
+        )
+    return ids
+
+
+def upload_as(app, user_id: int, data: bytes = CODE, course: str = "nn", **kw) -> str:
+    svc = Services.of(app)
+    with svc.db.session() as s:
+        course_id = get_course(s, course).id
+    sub = accept_submission(
+        svc.db,
+        svc.store,
+        slug="chain-rule",
+        filename="hw.py",
+        data=data,
+        uploader=Uploader(course_id=course_id, user_id=user_id),
+        **kw,
+    )
+    return sub.id
+
+
+def set_graded(app, sub_id: str, score: float, factor: float = 1.0) -> None:
+    with Services.of(app).db.begin() as s:
+        sub = s.get(Submission, sub_id)
+        sub.status, sub.score, sub.counted_score = "graded", score, score * factor
+        sub.graded_at = utcnow()
+
+
+@pytest.mark.databases
+def test_an_instructor_creates_a_course_imports_a_roster_and_releases(app, prof):
+    token = csrf(prof, "/courses")
+    bad = prof.post(
+        "/courses",
+        data={"csrf_token": token, "slug": "nn-2026", "title": "NN", "timezone": "Mars/Olympus"},
+    )
+    assert bad.status_code == 400 and "unknown time zone" in bad.get_data(True)
+    assert count(app, Course) == 2  # default and intro: nothing written
+    made = prof.post(
+        "/courses",
+        data={"csrf_token": token, "slug": "nn-2026", "title": "NN", "timezone": "Europe/Berlin"},
+    )
+    assert made.status_code == 303 and made.headers["Location"].endswith("/courses/nn-2026")
+    with Services.of(app).db.session() as s:
+        course = get_course(s, "nn-2026")
+        roles = {e.user.login: e.role for e in course.enrollments}
+    assert roles == {"prof": "instructor"}
+
+    people = "/courses/nn-2026/people"
+    token = csrf(prof, people)
+    duplicate = CANVAS + '"Lovelace, A.",103,S-103,ada,B\n'
+    response = prof.post(people, data={"csrf_token": token, "text": duplicate})
+    assert response.status_code == 400
+    assert "line 5: the login &#39;ada&#39; is also on line 3; nothing was imported" in (
+        response.get_data(True)
+    )
+    response = prof.post(people, data={"csrf_token": token, "text": "Name,Section\nAda,A\n"})
+    assert response.status_code == 400 and "line 1: no login column" in response.get_data(True)
+    assert count(app, User) == 1 and count(app, Enrollment) == 2  # only prof: intro, nn-2026
+
+    response = prof.post(
+        people,
+        data={"csrf_token": token, "file": (io.BytesIO(CANVAS.encode()), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(True)
+    assert "2 new user(s), 2 enrolled" in response.get_data(True)
+    with Services.of(app).db.session() as s:
+        enrolled = {
+            (u.login, u.display_name, e.sis_id)
+            for u, e in s.execute(
+                select(User, Enrollment).join(Enrollment).where(Enrollment.role == "student")
+            )
+        }
+    assert enrolled == {("ada", "Lovelace, Ada", "S-101"), ("alan", "Turing, Alan", "S-102")}
+
+    form = "/courses/nn-2026/releases"
+    token = csrf(prof, form)
+    fields = {
+        "csrf_token": token,
+        "assignment": "chain-rule",
+        "due_at": "2026-12-20T23:59",
+        "late_until": "2026-12-19T12:00",
+        "penalty_kind": "per_day",
+        "penalty_value": "10",
+        "max_attempts": "3",
+        "counts": "best",
+        "feedback": "immediately",
+    }
+    response = prof.post(form, data=fields)
+    assert response.status_code == 400
+    assert "&#39;late until&#39; is before &#39;due at&#39;" in response.get_data(True)
+    assert count(app, Release) == 3  # the three assignments in default, none more
+    response = prof.post(form, data={**fields, "late_until": "2026-12-22T23:59"})
+    assert response.status_code == 303
+    with Services.of(app).db.session() as s:
+        release = find_release(s, get_course(s, "nn-2026"), get_assignment(s, "chain-rule"))
+        assert release is not None
+        # Berlin is UTC+1 in December
+        assert release.due_at == datetime(2026, 12, 20, 22, 59, tzinfo=UTC)
+        assert (release.penalty_kind, release.penalty_value) == ("per_day", 10.0)
+        assert (release.max_attempts, release.counts) == (3, "best")
+    course_page = prof.get("/courses/nn-2026").get_data(True)
+    assert "2026-12-20 23:59 CET" in course_page
+    prefilled = prof.get(form + "?assignment=chain-rule").get_data(True)
+    assert 'value="2026-12-20T23:59"' in prefilled
+
+
+def test_the_gradebook_its_csv_and_the_zip_of_submissions(app, client, nn):
+    first = upload_as(app, nn["ada"])
+    second = upload_as(app, nn["ada"], data=b"def sigmoid(x):\n    return 1\n")
+    set_graded(app, first, 40)
+    set_graded(app, second, 80, factor=0.5)
+    with Services.of(app).db.begin() as s:
+        s.get(Submission, second).late = True
+    sign_in(app, client, "tia", role=None)
+
+    book = client.get("/courses/nn/gradebook")
+    assert book.status_code == 200
+    html = book.get_data(True)
+    ada_row = re.search(
+        r"<tr>\s*<td><a href=\"/courses/nn/people/\d+\">ada</a>(.*?)</tr>", html, re.S
+    )
+    assert ada_row, html
+    # counts "last" (the default): the late second attempt, halved, with both attempts
+    assert f'/submissions/{second}">40</a> <span class="late">late</span>' in ada_row.group(1)
+    assert "<small>(2)</small>" in ada_row.group(1)
+    assert ">alan</a>" in html  # enrolled, no attempts yet
+
+    grades = client.get("/courses/nn/assignments/chain-rule/grades.csv")
+    assert grades.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(grades.get_data(True))))
+    ada = next(r for r in rows if r["student_id"] == "ada")
+    assert (ada["score"], ada["counted_score"], ada["late"], ada["attempts"]) == (
+        "80",
+        "40",
+        "late",
+        "2",
+    )
+    assert next(r for r in rows if r["student_id"] == "alan")["attempts"] == "0"
+
+    archive = client.get("/courses/nn/assignments/chain-rule/submissions.zip")
+    assert archive.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as z:
+        names = z.namelist()
+        manifest = list(csv.DictReader(io.StringIO(z.read("submissions.csv").decode())))
+        files = {m["submission"]: z.read(m["file"]) for m in manifest}
+    assert all(n == "submissions.csv" or n.startswith("ada/") for n in names)
+    assert files == {first: CODE, second: b"def sigmoid(x):\n    return 1\n"}
+    assert {m["late"] for m in manifest} == {"", "late"}
+
+
+def test_regrades_go_through_the_queue(app, client, grading, fixture_file, nn):
+    sub = upload_as(app, nn["ada"], data=fixture_file("chain-rule/correct.py"))
+    grading.enqueue(sub)
+    assert grading.join(timeout=120)
+    sign_in(app, client, "tia", role=None)
+    page = f"/submissions/{sub}"
+    token = csrf(client, page)
+    assert 'id="regrade-one"' in client.get(page).get_data(True)
+    response = client.post(f"{page}/regrade", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert grading.join(timeout=120)
+    with Services.of(app).db.session() as s:
+        row = s.get(Submission, sub)
+        assert row.status == "graded" and len(row.runs) == 2
+
+    grades = "/courses/nn/assignments/chain-rule/grades"
+    response = client.post(
+        "/courses/nn/assignments/chain-rule/regrade", data={"csrf_token": csrf(client, grades)}
+    )
+    assert response.status_code == 303
+    assert "1 submission(s) of chain-rule queued" in client.get(grades).get_data(True)
+    assert grading.join(timeout=120)
+    with Services.of(app).db.session() as s:
+        assert len(s.get(Submission, sub).runs) == 3
+    # without the CSRF token: refused, nothing queued
+    response = client.post("/courses/nn/assignments/chain-rule/regrade", data={})
+    assert response.status_code == 400
+    with Services.of(app).db.session() as s:
+        assert s.get(Submission, sub).status == "graded"
+
+    student = app.test_client()
+    sign_in(app, student, "ada", role=None)
+    token = csrf(student, page)
+    assert 'id="regrade-one"' not in student.get(page).get_data(True)
+    assert student.post(f"{page}/regrade", data={"csrf_token": token}).status_code == 403
+
+
+@pytest.mark.databases
+def test_an_extension_from_the_person_page(app, prof, nn):
+    with Services.of(app).db.begin() as s:
+        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
+        release.due_at = utcnow() - timedelta(days=1)
+    person = f"/courses/nn/people/{nn['alan']}"
+    token = csrf(prof, person)
+    response = prof.post(
+        f"{person}/extension",
+        data={
+            "csrf_token": token,
+            "assignment": "chain-rule",
+            "due_at": "2099-01-10T12:00",
+            "late_until": "2099-01-09T12:00",
+        },
+    )
+    assert response.status_code == 400
+    assert "is before its" in response.get_data(True)
+    assert count(app, Extension) == 0
+    response = prof.post(
+        f"{person}/extension",
+        data={"csrf_token": token, "assignment": "chain-rule", "due_at": "2099-01-10T12:00"},
+    )
+    assert response.status_code == 303
+    html = prof.get(person).get_data(True)
+    assert "Extension granted: chain-rule due 2099-01-10 12:00 CET" in html
+    assert "due 2099-01-10 12:00 CET" in html
+    upload_as(app, nn["alan"])  # accepted: alan's own due date
+    with pytest.raises(Exception, match="Uploads are closed"):
+        upload_as(app, nn["ada"])
+    assert prof.get(f"/courses/nn/people/{nn['alan'] + 1000}").status_code == 404
+
+
+@pytest.mark.databases
+def test_sign_in_links_reach_only_the_instructors_own_students(app, prof, nn):
+    with Services.of(app).db.begin() as s:
+        other = create_course(s, "other", "Other")
+        enrol(s, other, s.get(User, nn["alan"]), "student")  # alan is also elsewhere
+        enrol(s, get_course(s, "nn"), create_user(s, "boss", admin=True), "student")
+    token = csrf(prof, "/courses/nn/people")
+    response = prof.post("/courses/nn/people/sign-in-links", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(True)
+    links = re.findall(r'<code class="link">[^<]*/sign-in/([^<]+)</code>', html)
+    assert len(links) == 1 and "<td>ada</td>" in html
+    assert re.search(r"No link for alan, boss", html)
+    visitor = app.test_client()
+    page = visitor.get(f"/sign-in/{links[0]}").get_data(True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    signed = visitor.post(f"/sign-in/{links[0]}", data={"csrf_token": token})
+    assert signed.status_code == 303
+    assert "<span>ada</span>" in visitor.get("/me/submissions").get_data(True)
+    again = app.test_client()
+    page = again.get(f"/sign-in/{links[0]}").get_data(True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert again.post(f"/sign-in/{links[0]}", data={"csrf_token": token}).status_code == 400
+    # one person's link, from their page: refused for alan, who is in a course prof does not
+    # teach (the link would open that course's work too)
+    person = f"/courses/nn/people/{nn['alan']}"
+    assert 'id="person-link"' not in prof.get(person).get_data(True)
+    response = prof.post(
+        "/courses/nn/people/sign-in-links",
+        data={"csrf_token": csrf(prof, person), "user": nn["alan"]},
+    )
+    assert response.status_code == 200
+    assert "No link for alan:" in response.get_data(True)
+    assert "/sign-in/" not in response.get_data(True).split("<main>")[1]
+
+
+def test_a_student_in_two_courses_uploads_in_the_course_the_address_names(app, client, nn):
+    with Services.of(app).db.begin() as s:
+        second = create_course(s, "nn-b", "Neural nets B")
+        enrol(s, second, s.get(User, nn["ada"]), "student")
+        release_assignment(s, second, get_assignment(s, "chain-rule"), policy.ReleasePolicy())
+    sign_in(app, client, "ada", role=None)
+    page = "/courses/nn-b/assignments/chain-rule"
+    html = client.get(page).get_data(True)
+    assert 'id="check-points"' in html and "starter notebook" in html
+    response = client.post(
+        page,
+        data={"csrf_token": csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    with Services.of(app).db.session() as s:
+        sub = s.scalar(select(Submission))
+        assert sub.release.course.slug == "nn-b"
+    starter = client.get("/assignments/chain-rule/starter")
+    assert starter.status_code == 200 and b'"cells"' in starter.data
+
+
+@pytest.mark.databases
+def test_the_assignment_page_says_late_and_refuses_when_no_attempt_is_left(app, client, nn):
+    with Services.of(app).db.begin() as s:
+        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
+        release.due_at = utcnow() - timedelta(hours=2)
+        release.late_until = utcnow() + timedelta(days=1)
+        release.penalty_kind, release.penalty_value = "per_day", 10.0
+        release.max_attempts = 2
+    sign_in(app, client, "ada", role=None)
+    page = "/courses/nn/assignments/chain-rule"
+    html = client.get(page).get_data(True)
+    assert "so this upload counts 90% of its score" in html
+    for _ in range(2):
+        response = client.post(
+            page,
+            data={"csrf_token": csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 303
+    with Services.of(app).db.session() as s:
+        assert {(x.late, x.late_factor) for x in s.scalars(select(Submission))} == {(True, 0.9)}
+    html = client.get(page).get_data(True)
+    assert (
+        "No attempts left: all 2 attempts are used." in html
+        and "<form" not in html.split("Submit")[-1]
+    )
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(
+        page,
+        data={"csrf_token": token, "file": (io.BytesIO(CODE), "hw.py")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    assert 'role="alert"' in response.get_data(True)
+    assert count(app, Submission) == 2
