@@ -253,8 +253,9 @@ def sign_in_links(course: str) -> Any:
     """Single-use sign-in links for the course's students who have no password yet (or
     for one person, ``user``): shown once, for the instructor to hand out."""
     who = viewer()
-    form = ButtonForm()
-    if not form.validate_on_submit():
+    with services().db.session() as session:
+        course_or_404(session, course, access.manages)
+    if not ButtonForm().validate_on_submit():
         raise BadRequest("The form has expired; reload the page and try again.")
     wanted = request.form.get("user", type=int)
     with services().db.begin() as session:

@@ -217,10 +217,11 @@ def release_archive(course: str, slug: str) -> Response:
 @login_required
 def release_regrade(course: str, slug: str) -> Response:
     """Every finished submission of the release, graded again by the workers."""
-    _checked_button()
     svc = services()
     with svc.db.session() as session:
         release = release_or_404(session, course_or_404(session, course, access.is_staff), slug)
+    _checked_button()
+    with svc.db.session() as session:
         ids = list(
             session.scalars(select(Submission.id).where(Submission.release_id == release.id))
         )
@@ -234,12 +235,12 @@ def release_regrade(course: str, slug: str) -> Response:
 def submission_regrade(submission_id: str) -> Response:
     """One submission graded again (its course's staff); others get 404 as for any
     submission they may not see, its own student 403."""
-    _checked_button()
     svc = services()
     with svc.db.session() as session:
         sub = submission_or_404(session, submission_id)
         if not access.is_staff(viewer(), sub.release.course_id):
             raise Forbidden("Only the course's staff regrade a submission.")
+    _checked_button()
     queued = queue_regrade(svc.db, svc.queue, [submission_id])
     flash("Queued for regrading." if queued else "It is being graded already.")
     return redirect(url_for("web.submission", submission_id=submission_id), code=303)

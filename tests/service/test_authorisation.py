@@ -46,6 +46,28 @@ RULES: dict[tuple[str, str], tuple[int, ...]] = {
     ("web.account_password", "GET"): (REDIRECT,) + (OK,) * 5,
     ("web.account_password", "POST"): (REDIRECT,) + (400,) * 5,  # an empty form
     ("web.sign_out", "POST"): (SEE_OTHER,) * 6,
+    # the dashboard: members see their course, its staff its people and grades, its
+    # instructors change it; other courses' people get 404, members without the role 403
+    ("web.courses", "GET"): (REDIRECT,) + (OK,) * 5,
+    ("web.courses", "POST"): (REDIRECT, 403, 403, 403, 400, 400),  # an empty form
+    ("web.course", "GET"): (REDIRECT, OK, OK, OK, 404, OK),
+    ("web.course_gradebook", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.people", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.people", "POST"): (REDIRECT, 403, 403, 403, 404, 400),  # no roster
+    ("web.person", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.person_extension", "POST"): (REDIRECT, 403, 403, 403, 404, 400),
+    ("web.sign_in_links", "POST"): (REDIRECT, 403, 403, 403, 404, OK),
+    ("web.release_form", "GET"): (REDIRECT, 403, 403, 403, 404, OK),
+    ("web.release_form", "POST"): (REDIRECT, 403, 403, 403, 404, 400),
+    ("web.course_assignment", "GET"): (REDIRECT, OK, OK, OK, 404, OK),
+    # an admin is not enrolled: no attempts of their own
+    ("web.course_assignment", "POST"): (REDIRECT, SEE_OTHER, SEE_OTHER, SEE_OTHER, 404, 404),
+    ("web.assignment_starter", "GET"): (OK,) * 6,
+    ("web.release_grades", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.release_grades_csv", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.release_archive", "GET"): (REDIRECT, 403, 403, OK, 404, OK),
+    ("web.release_regrade", "POST"): (REDIRECT, 403, 403, SEE_OTHER, 404, SEE_OTHER),
+    ("web.submission_regrade", "POST"): (REDIRECT, 403, 404, SEE_OTHER, 404, SEE_OTHER),
     ("api.openapi", "GET"): (OK,) * 6,
     ("api.get_assignments", "GET"): (401, 401, 401, OK, OK, OK),
     ("api.get_assignment_route", "GET"): (401, 401, 401, OK, 404, OK),
@@ -147,10 +169,13 @@ def url_for_rule(rule, world) -> str:
         "submission_id": world["sub"],
         "name": "loss",
         "token": "not-a-link",
+        "course": "nn",
+        "user_id": str(world["ids"]["a"]),
     }
     path = rule.rule
     for key, value in values.items():
-        path = path.replace(f"<{key}>", value).replace(f"<path:{key}>", value)
+        for kind in ("", "path:", "int:"):
+            path = path.replace(f"<{kind}{key}>", value)
     assert "<" not in path, f"no value for a parameter of {rule.rule}"
     return path
 
@@ -158,7 +183,7 @@ def url_for_rule(rule, world) -> str:
 def ask(client, headers, endpoint: str, method: str, path: str):
     if method == "GET":
         return client.get(path, headers=headers)
-    if endpoint in ("web.assignment", "api.create_submission"):
+    if endpoint in ("web.assignment", "web.course_assignment", "api.create_submission"):
         data = {"file": (io.BytesIO(CODE), "hw.py")}
         if endpoint == "api.create_submission":
             data["student"] = "a"
@@ -189,6 +214,9 @@ def test_every_route_answers_each_asker_as_its_rule_says(app, world):
         for role, status in zip(ROLES, expected, strict=True):
             client, headers = client_for(app, world, role)
             got = ask(client, headers, endpoint, method, path).status_code
+            if endpoint.endswith("regrade"):  # graded again: the next askers see it graded
+                with Services.of(app).db.begin() as s:
+                    s.get(Submission, world["sub"]).status = "graded"
             if got != status:
                 wrong.append(f"{method} {path} as {role}: {got}, expected {status}")
     assert wrong == []
