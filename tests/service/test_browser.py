@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import nbformat
 import pytest
@@ -47,11 +49,6 @@ def as_notebook(source: str, path: Path) -> Path:
     ]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     return path
-
-
-@pytest.fixture
-def backend():
-    return "sqlite"  # the browser sees the same pages on either database
 
 
 def sign_in(page, server, login: str) -> None:
@@ -163,3 +160,96 @@ def test_a_student_sees_their_result_on_a_phone_and_no_one_elses(browser, live_s
     assert other.goto(result).status == 404
     other.close()
     page.close()
+
+
+def local_time(delta: timedelta, tz: str = "Europe/Berlin") -> str:
+    """Now + ``delta`` as a datetime-local input takes it, in the course's zone."""
+    return (datetime.now(ZoneInfo(tz)) + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def use_link(browser, link: str):
+    page = browser.new_page()
+    page.goto(link)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/account/password")
+    return page
+
+
+@pytest.mark.databases
+def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
+    """The instructor creates a course, pastes a roster, hands out sign-in links and
+    releases an assignment whose due date has passed (late window open, 10 % per day,
+    two attempts); a student uploads late and sees the penalty, then runs out of
+    attempts; the TA finds the attempt in the gradebook and regrades it."""
+    live_server.start()
+    live_server.cli("course", "create", "intro", "Intro")
+    link = live_server.cli("user", "create", "prof", "--course", "intro", "--role", "instructor")
+    prof = use_link(browser, link.strip())
+
+    prof.goto(live_server.url + "/courses")
+    prof.fill("#slug", "nn-2026")
+    prof.fill("#title", "Neural networks 2026")
+    prof.fill("#timezone", "Europe/Berlin")
+    prof.click("#new-course input[type=submit]")
+    prof.wait_for_url("**/courses/nn-2026")
+    prof.click("#people-link")
+    prof.fill(
+        "#text",
+        "Name,Login,Email,SIS id,Role\nAda Lovelace,ada,ada@example.org,S-1,student\n"
+        "Alan Turing,alan,,S-2,student\nTia Assistant,tia,,,ta\n",
+    )
+    prof.click("#roster-form input[type=submit]")
+    assert "3 new user(s), 3 enrolled" in prof.inner_text("#roster-imported")
+    prof.click("#links-form button")
+    links = dict(
+        zip(
+            prof.locator("#links tbody td:first-child").all_inner_texts(),
+            prof.locator("#links code.link").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert set(links) == {"ada", "alan"}  # students without a password; not the TA
+
+    prof.goto(live_server.url + "/courses/nn-2026/releases")
+    prof.select_option("#assignment", "chain-rule")
+    prof.fill("#due_at", local_time(-timedelta(hours=3)))
+    prof.fill("#late_until", local_time(timedelta(days=2)))
+    prof.select_option("#penalty_kind", "per_day")
+    prof.fill("#penalty_value", "10")
+    prof.fill("#max_attempts", "2")
+    prof.click("#release-form input[type=submit]")
+    prof.wait_for_url("**/courses/nn-2026")
+    assert "chain-rule is released" in prof.inner_text("#flash")
+
+    ada = use_link(browser, links["ada"])
+    ada.click("#my-courses")
+    ada.click("text=Neural networks 2026")
+    ada.click("#releases a:text('Chain rule')")
+    assert "counts 90% of its score" in ada.inner_text("#window")
+    for _ in range(2):
+        ada.set_input_files("input[name=file]", str(SUBMISSIONS / "chain-rule" / "correct.py"))
+        ada.click("input[type=submit]")
+        ada.wait_for_url("**/submissions/*")
+        ada.wait_for_selector("#status:text-matches('graded|rejected|error')", timeout=120_000)
+        assert ada.inner_text("#score") == "100 / 100"
+        assert "counted 90" in ada.inner_text("#counted")
+        assert "late" in ada.inner_text("#late")
+        result = ada.url
+        ada.click("text=Submit again")
+    assert "No attempts left" in ada.inner_text("#no-attempts")
+    assert ada.locator("input[name=file]").count() == 0
+    assert ada.goto(live_server.url + "/courses/nn-2026/gradebook").status == 403
+
+    tia_link = live_server.cli("user", "link", "tia").strip()
+    tia = use_link(browser, tia_link)
+    tia.goto(live_server.url + "/courses/nn-2026/gradebook")
+    row = tia.locator("#gradebook tbody tr", has_text="ada")
+    assert "late" in row.inner_text() and "(2)" in row.inner_text()
+    row.locator("a", has_text="90").click()
+    assert tia.url == result  # the counted attempt: the last
+    tia.click("#regrade-one button")
+    assert "Queued for regrading" in tia.inner_text("#flash")
+    tia.wait_for_selector("#status:text-matches('graded|rejected|error')", timeout=120_000)
+    assert tia.inner_text("#score") == "100 / 100"
+    for page in (prof, ada, tia):
+        page.close()
