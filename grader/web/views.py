@@ -51,6 +51,14 @@ def time_left(left: Any) -> str:
     return describe(left)
 
 
+@bp.app_template_filter("in_zone")
+def in_zone(tz: str) -> Any:
+    """``moment|…`` for a course: ``(course.timezone|in_zone)(moment)`` shows it there."""
+    from grader import policy
+
+    return lambda moment: policy.show(moment, tz)
+
+
 @bp.get("/")
 def index() -> str:
     with services().db.session() as session:

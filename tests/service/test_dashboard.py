@@ -47,6 +47,15 @@ def csrf(client, path: str) -> str:
     return match.group(1)
 
 
+def post_upload(client, page: str, token: str | None = None):
+    """The upload form of ``page`` sent as a browser sends it."""
+    return client.post(
+        page,
+        data={"csrf_token": token or csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
+        content_type="multipart/form-data",
+    )
+
+
 def count(app, model) -> int:
     with Services.of(app).db.session() as s:
         return s.scalar(select(func.count()).select_from(model))
@@ -348,12 +357,7 @@ def test_a_student_in_two_courses_uploads_in_the_course_the_address_names(app, c
     page = "/courses/nn-b/assignments/chain-rule"
     html = client.get(page).get_data(True)
     assert 'id="check-points"' in html and "starter notebook" in html
-    response = client.post(
-        page,
-        data={"csrf_token": csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 303
+    assert post_upload(client, page).status_code == 303
     with Services.of(app).db.session() as s:
         sub = s.scalar(select(Submission))
         assert sub.release.course.slug == "nn-b"
@@ -374,12 +378,7 @@ def test_the_assignment_page_says_late_and_refuses_when_no_attempt_is_left(app, 
     html = client.get(page).get_data(True)
     assert "so this upload counts 90% of its score" in html
     for _ in range(2):
-        response = client.post(
-            page,
-            data={"csrf_token": csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == 303
+        assert post_upload(client, page).status_code == 303
     with Services.of(app).db.session() as s:
         assert {(x.late, x.late_factor) for x in s.scalars(select(Submission))} == {(True, 0.9)}
     html = client.get(page).get_data(True)
@@ -388,11 +387,7 @@ def test_the_assignment_page_says_late_and_refuses_when_no_attempt_is_left(app, 
         and "<form" not in html.split("Submit")[-1]
     )
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(
-        page,
-        data={"csrf_token": token, "file": (io.BytesIO(CODE), "hw.py")},
-        content_type="multipart/form-data",
-    )
+    response = post_upload(client, page, token)  # the sign-out form's token: same session
     assert response.status_code == 403
     assert 'role="alert"' in response.get_data(True)
     assert count(app, Submission) == 2
