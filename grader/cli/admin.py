@@ -352,10 +352,11 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv"]),
+    type=click.Choice(["csv", "zip"]),
     default="csv",
     show_default=True,
-    help="Output format (a CSV an LMS gradebook imports).",
+    help="csv: the gradebook an LMS imports; zip: every submission's file, a folder per "
+    "student, with a submissions.csv manifest.",
 )
 @click.option(
     "--score",
@@ -363,23 +364,38 @@ def _wait_for(db: Any, ids: list[str], slug: str, timeout: float | None) -> None
     type=click.Choice(["best", "latest"]),
     default="best",
     show_default=True,
-    help="Which score of each student.",
+    help="Which score of each student (csv).",
 )
 @click.option("--course", default="default", show_default=True, help="Course (slug).")
-@click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
-def export_command(assignment: str, fmt: str, which: str, course: str, output: Any) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="File (default stdout).",
+)
+def export_command(assignment: str, fmt: str, which: str, course: str, output: str) -> None:
     """Export one row per student of ASSIGNMENT (a slug or its folder) in COURSE: student
     id, score, max score, graded at, and the counted score (after late penalties, of the
-    attempt the policy counts), late flag and attempt count."""
+    attempt the policy counts), late flag and attempt count; or (zip) every submission."""
     from grader.course_admin import get_course
     from grader.gradebook import gradebook, write_csv
     from grader.intake import resolve_release
+    from grader.submission_archive import write_archive
 
     slug = slug_of(assignment)
+    if fmt == "zip" and output == "-" and sys.stdout.isatty():
+        raise click.UsageError("a zip file is not for a terminal: give --output FILE")
 
     with instance_services() as svc, svc.db.session() as session:
         try:
             release = resolve_release(session, get_course(session, course).id, slug)
         except GraderError as exc:
             raise click.ClickException(exc.message) from exc
-        write_csv(gradebook(session, release), output, which)
+        if fmt == "zip":
+            with click.open_file(output, "wb") as out:
+                count = write_archive(session, svc.store, release, out)
+            click.echo(f"{count} submission(s) of {slug} in {course}", err=True)
+        else:
+            with click.open_file(output, "w") as out:
+                write_csv(gradebook(session, release), out, which)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -141,7 +142,7 @@ def app_config(app_config):
 
 
 @pytest.mark.databases
-def test_submissions_regrade_export(app, runner, accepted):
+def test_submissions_regrade_export(app, runner, accepted, tmp_path):
     svc = Services.of(app)
     for student, name in [
         ("ann", "correct.py"),
@@ -189,6 +190,13 @@ def test_submissions_regrade_export(app, runner, accepted):
     assert float(by_student["bob"][1]) < 100 and by_student["bob"][3]
     assert "'=cmd" in by_student  # a formula-looking id is neutralised for spreadsheets
     assert runner("export", "nope").exit_code == 1
+    archive = tmp_path / "subs.zip"
+    zipped = runner("export", "chain-rule", "--format", "zip", "-o", str(archive))
+    assert zipped.exit_code == 0 and "3 submission(s) of chain-rule in default" in zipped.output
+    with zipfile.ZipFile(archive) as z:
+        manifest = list(csv.DictReader(io.StringIO(z.read("submissions.csv").decode())))
+        assert sorted(m["student"] for m in manifest) == ["'=cmd", "ann", "bob"]
+        assert all(z.read(m["file"]) for m in manifest)
 
 
 @pytest.mark.databases
