@@ -4,6 +4,9 @@ import shutil
 
 import pytest
 
+#: the service fixtures (app, client, runner, databases, live server, Redis) for every folder
+pytest_plugins = ["tests.service_fixtures"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _bubblewrap() -> None:

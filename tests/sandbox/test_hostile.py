@@ -27,8 +27,9 @@ from grader.sandbox import slots
 from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+UNPRIVILEGED = Path(__file__).resolve().parent / "unprivileged.py"
 SECRET = "topsecret-xyz-" + uuid.uuid4().hex[:12]
 CLI_TIMEOUT = 180
 
@@ -334,7 +335,7 @@ def grade_argv(
 ) -> list[str]:
     """The CLI, or as an unprivileged user (as in the container) when we are root."""
     if user == "unprivileged" and os.geteuid() == 0:
-        argv = [sys.executable, str(REPO / "tests" / "unprivileged.py"), slug, str(path)]
+        argv = [sys.executable, str(UNPRIVILEGED), slug, str(path)]
     else:
         argv = [sys.executable, "-c", MEASURED_CLI, "grade", slug, str(path), "--json"]
     argv += ["--details"] if details else []

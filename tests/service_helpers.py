@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from grader.http_common import Services
 from grader.models import Submission
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ROOT / "assignments"
 SUBMISSIONS = ROOT / "submissions"
 #: a small submission that is accepted (and, graded, scores little)
