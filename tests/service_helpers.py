@@ -131,7 +131,7 @@ def sign_in(
 ) -> int:
     """Make ``login`` (enrolled in ``course`` with ``role``, unless None) and sign the test
     client in as them, as Flask-Login keeps it in the session; returns the user id. The
-    sign-in pages themselves are tested in test_sign_in.py."""
+    sign-in pages themselves are tested in web/test_sign_in.py."""
     from grader.course_admin import create_user, enrol, find_user, get_course
 
     with Services.of(app).db.begin() as session:

@@ -3,7 +3,7 @@
 Every seed of a check's ``seeds`` must converge in every variant (both labelings, any
 sample order) for the reference and the correct corpus files alike, else a correct
 submission could fail on the draw of a run. ``benchmarks/convergence_pool.py`` finds
-such seeds; ``tests/test_convergence_pool.py`` re-checks the reference on the pools.
+such seeds; ``tests/checks/test_convergence_pool.py`` re-checks the reference on the pools.
 Trusted code only: this trains in the calling process.
 """
 

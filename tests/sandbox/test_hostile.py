@@ -1,6 +1,6 @@
 """Hostile submissions through the real CLI: `python -m grader grade SLUG FILE --json`.
 
-Every file in tests/hostile/ is a complete submission carrying one attack (its
+Every file in tests/sandbox/hostile/ is a complete submission carrying one attack (its
 docstring says which). Whatever it does, the CLI must print one graded result and
 exit 0; checks whose functions are wrong (or forged) must fail; nothing secret may
 come back; the host must be unaffected; the run must end within its limits.
