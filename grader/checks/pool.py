@@ -35,6 +35,7 @@ def accuracy(check: ConvergenceCheck, reference, module, run: dict, budget: floa
     if isinstance(check.driver, MomentumDriver):
         params = check.driver.train(module, reference, X, Y, run["seed"], budget)[0]
     else:
+        assert check.function is not None, "driver 'call' has a function"
         kwargs = {**check.spec.get("kwargs", {}), check.spec.get("seed_arg", "seed"): run["seed"]}
         kwargs[check.epochs_arg] = int(budget * int(check.total_epochs or 0))
         random.seed(run["seed"])  # as the sandbox does before every call
