@@ -62,7 +62,7 @@ test-fast: setup
 	$(VENV)/bin/ruff check grader tests benchmarks assignments
 	$(PY) -m pytest -q -n 4 --dist loadgroup -m "not slow and not browser and not containers"
 
-# settings and the known exceptions are in pyproject.toml ([tool.mypy])
+# settings in pyproject.toml ([tool.mypy]); no per-module exceptions
 typecheck: setup
 	$(VENV)/bin/mypy
 

@@ -10,7 +10,7 @@ seeds on which every one of them reaches the check's ``min_accuracy``:
     python benchmarks/convergence_pool.py xor-mlp --seeds 0-49 \\
         submissions/xor-mlp/correct*.py submissions/xor-mlp/correct.ipynb
 
-``tests/test_convergence_pool.py`` re-checks the reference on the pool written in
+``tests/checks/test_convergence_pool.py`` re-checks the reference on the pool written in
 ``assignment.toml``.
 """
 

@@ -22,6 +22,7 @@ from grader.courses import (
     SignInLink,
     User,
 )
+from grader.db import changed_rows
 from grader.errors import BadRequest, NotFound
 from grader.models import Assignment, utcnow
 
@@ -126,17 +127,17 @@ def redeem_sign_in_link(session: Session, token: str, now: datetime | None = Non
     cannot both use it); None for an unknown, used or expired link."""
     now = now or utcnow()
     digest = SignInLink.hash(token)
-    used = session.execute(
+    used = changed_rows(
+        session,
         update(SignInLink)
         .where(
             SignInLink.token_hash == digest,
             SignInLink.used_at.is_(None),
             SignInLink.expires_at > now,
         )
-        .values(used_at=now)
+        .values(used_at=now),
     )
-    # an UPDATE's result is a CursorResult; Session.execute's stubs only say Result
-    if not used.rowcount:  # type: ignore[attr-defined]
+    if not used:
         return None
     link = session.scalar(select(SignInLink).where(SignInLink.token_hash == digest))
     return session.get(User, link.user_id) if link else None

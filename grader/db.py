@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Delete, Engine, Update, create_engine, event
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed. Its result is a CursorResult,
+    which has the count (``Session.execute`` is only annotated to return a Result)."""
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count for {statement}")
+    return result.rowcount
 
 
 def make_engine(url: str) -> Engine:

@@ -110,7 +110,8 @@ CELL_LOG_BYTES = 64 * 1024
 
 def _cell_log(cells: list[CellReport]) -> dict:
     """The cells' report for the log, cut at ``CELL_LOG_BYTES`` (the rest only counted)."""
-    kept, size = [], 0
+    kept: list[dict] = []
+    size = 0
     for cell in cells:
         entry = {k: v for k, v in cell.items() if k in ("name", "status", "error", "seconds")}
         size += len(json.dumps(entry))

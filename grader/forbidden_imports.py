@@ -67,7 +67,8 @@ def _dotted(node: ast.AST) -> str | None:
 
 def _names(tree: ast.AST) -> list[tuple[str, int]]:
     """Every module name the code imports or reaches, with its line."""
-    found, aliases = [], {}
+    found: list[tuple[str, int]] = []
+    aliases: dict[str, str] = {}  # a name bound by an import: the module it stands for
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -84,14 +85,14 @@ def _names(tree: ast.AST) -> list[tuple[str, int]]:
         elif isinstance(node, ast.Call):
             name = _dotted(node.func) or ""
             first = node.args[0] if node.args else None
-            literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-            if name.split(".")[-1] in _IMPORTERS and literal:
-                found.append((first.value, node.lineno))
+            literal = first.value if isinstance(first, ast.Constant) else None
+            if name.split(".")[-1] in _IMPORTERS and isinstance(literal, str):
+                found.append((literal, node.lineno))
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            dotted = _dotted(node)
-            head = dotted.split(".")[0] if dotted else None
-            if head in aliases:
+            dotted = _dotted(node) or ""
+            head = dotted.split(".")[0]
+            if dotted and head in aliases:
                 found.append((aliases[head] + dotted[len(head) :], node.lineno))
     return found
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from grader import assignment_folder, metrics
-from grader.db import Database
+from grader.db import Database, changed_rows
 from grader.errors import GraderError, SandboxUnavailable
 from grader.leases import DEFAULT_SECONDS, NO_LEASE, Heartbeat, Lease, claim, held
 from grader.logs import log_context
@@ -270,7 +270,7 @@ def write_run(database: Database, lease: Lease, run: Run, started: datetime) -> 
         values["max_score"] = run.max_score
     try:
         with database.begin() as session:
-            if session.execute(update(Submission).where(held(lease)).values(**values)).rowcount:
+            if changed_rows(session, update(Submission).where(held(lease)).values(**values)):
                 record = _record(lease.submission_id, run, started, finished)
                 session.add(record)
                 session.flush()

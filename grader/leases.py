@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.config import default
-from grader.db import Database
+from grader.db import Database, changed_rows
 from grader.models import Submission, SubmissionStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def claim(
     now = utcnow()
     lease = Lease(submission_id, (owner or worker_id())[:200], secrets.token_hex(16), duration)
     with database.begin() as session:
-        result = session.execute(
+        changed = changed_rows(
+            session,
             update(Submission)
             .where(
                 Submission.id == submission_id,
@@ -94,9 +95,9 @@ def claim(
                 lease_owner=lease.owner,
                 lease_token=lease.token,
                 lease_expires_at=now + timedelta(seconds=duration),
-            )
+            ),
         )
-    return lease if result.rowcount == 1 else None
+    return lease if changed == 1 else None
 
 
 def held(lease: Lease) -> ColumnElement[bool]:
@@ -111,12 +112,13 @@ def held(lease: Lease) -> ColumnElement[bool]:
 def renew(database: Database, lease: Lease) -> bool:
     """Push the expiry one lease ahead; False once the lease was lost."""
     with database.begin() as session:
-        result = session.execute(
+        changed = changed_rows(
+            session,
             update(Submission)
             .where(held(lease))
-            .values(lease_expires_at=utcnow() + timedelta(seconds=lease.duration))
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease.duration)),
         )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def reclaim_expired(database: Database) -> list[tuple[str, str | None]]:
@@ -134,16 +136,17 @@ def reclaim_expired(database: Database) -> list[tuple[str, str | None]]:
     reclaimed = []
     for submission_id, owner in rows:
         with database.begin() as session:
-            result = session.execute(
+            changed = changed_rows(
+                session,
                 update(Submission)
                 .where(
                     Submission.id == submission_id,
                     Submission.status == SubmissionStatus.RUNNING,
                     _lapsed(now),
                 )
-                .values(status=SubmissionStatus.QUEUED, dispatched_at=None, **NO_LEASE)
+                .values(status=SubmissionStatus.QUEUED, dispatched_at=None, **NO_LEASE),
             )
-        if result.rowcount == 1:
+        if changed == 1:
             reclaimed.append((submission_id, owner))
     return reclaimed
 
@@ -168,16 +171,17 @@ def release_owner(database: Database, submission_id: str, owner: str) -> bool:
     Only for an owner known to be dead: a Celery worker releases the lease of a
     pool process it lost, instead of waiting for the lease to lapse."""
     with database.begin() as session:
-        result = session.execute(
+        changed = changed_rows(
+            session,
             update(Submission)
             .where(
                 Submission.id == submission_id,
                 Submission.status == SubmissionStatus.RUNNING,
                 Submission.lease_owner == owner,
             )
-            .values(status=SubmissionStatus.QUEUED, **NO_LEASE)
+            .values(status=SubmissionStatus.QUEUED, **NO_LEASE),
         )
-    return result.rowcount == 1
+    return changed == 1
 
 
 class Heartbeat:

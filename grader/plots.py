@@ -179,7 +179,7 @@ def _with_curve(check, runs: list, curve: list) -> list[tuple[Any, list, list[in
             (final, snaps, [min(k * every, iterations) for k in range(len(snaps))])
             for final, snaps in runs
         ]
-    out = [(final, [], []) for final, _ in runs]
+    out: list[tuple[Any, list, list[int]]] = [(final, [], []) for final, _ in runs]
     if not runs or runs[0][0] is None:
         return out
     final = runs[0][0]

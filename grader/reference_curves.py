@@ -136,7 +136,7 @@ def as_params(value: Any) -> list[np.ndarray] | None:
 
 def reference_curve(
     reference, check, run: dict, loss, digest: str = ""
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[int], list[float]]:
     """The reference's curve on one run's data, computed once per assignment version
     (``digest``) and run (``grader.reference_cache``). When the reference's training does
     not depend on the sample order (full-batch: tried once per version, on the first seed
@@ -149,7 +149,7 @@ def reference_curve(
     if run.get("order") is not None and _order_free(reference, check, loss, digest):
         run = {**run, "order": None}
 
-    def compute() -> tuple[list[float], list[float]]:
+    def compute() -> tuple[list[int], list[float]]:
         X, Y = check.run_data(run)
         return _reference_curve(reference, check, X, Y, seed, loss)
 
@@ -165,9 +165,9 @@ def _order_free(reference, check, loss, digest: str) -> bool:
         n = len(X)
         if n < 2:
             return True
-        flipped = check.run_data({"seed": seed, "order": list(range(n))[::-1]})
+        X_flipped, Y_flipped = check.run_data({"seed": seed, "order": list(range(n))[::-1]})
         plain = reference_curve(reference, check, {"seed": seed, "order": None}, loss, digest)
-        other = _reference_curve(reference, check, *flipped, seed, loss)
+        other = _reference_curve(reference, check, X_flipped, Y_flipped, seed, loss)
         return plain[0] == other[0] and bool(
             np.allclose(plain[1], other[1], rtol=1e-6, atol=1e-12, equal_nan=True)
         )
@@ -175,8 +175,8 @@ def _order_free(reference, check, loss, digest: str) -> bool:
     return cached(cache_key(digest, check.name, "order-free", {}), compute)
 
 
-def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[float], list[float]]:
-    """Epochs and losses of the reference's own training on the same data."""
+def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[int], list[float]]:
+    """Epochs (or iterations) and losses of the reference's own training on the same data."""
     if isinstance(check.driver, MomentumDriver):
         _, trajectory, _ = check.driver.train(reference, reference, X, Y, seed)
         every = training.snapshot_every(check.driver.iterations)
@@ -187,7 +187,8 @@ def _reference_curve(reference, check, X, Y, seed, loss) -> tuple[list[float], l
     kwargs = dict(check.spec.get("kwargs", {}))
     total = check.total_epochs
     seed_arg = check.spec.get("seed_arg", "seed")
-    xs, ys = [], []
+    xs: list[int] = []
+    ys: list[float] = []
     for epochs in EPOCH_GRID:
         if total is None or epochs > total:
             break

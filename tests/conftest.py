@@ -1,8 +1,20 @@
+"""The test folders mirror the grader package: tests/checks, tests/sandbox (with the
+hostile submissions in tests/sandbox/hostile), tests/diagnosis, tests/cli, tests/api,
+tests/web and tests/jobs test the packages of those names, tests/db the migrations and
+models; tests of grader's top-level modules (config, leases, policy, uploads, ...) are at
+the top. tests/compose is the container test (`make compose-test` only); tests/heldout
+and tests/diagnosis_dev are diagnosis corpora. What tests import is in helpers.py and
+service_helpers.py; the service fixtures are in service_fixtures.py, a plugin for every
+folder."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
+
+#: the service fixtures (app, client, runner, databases, live server, Redis) for every folder
+pytest_plugins = ["tests.service_fixtures"]
 
 
 @pytest.fixture(scope="session", autouse=True)

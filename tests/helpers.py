@@ -1,4 +1,5 @@
-"""What several test modules use: the grader CLI, the example corpus graded once."""
+"""What several test modules use: the grader CLI, the example corpus graded once, a small
+instructor's assignment folder."""
 
 from __future__ import annotations
 
@@ -59,3 +60,51 @@ def corpus_params(files) -> list:
         pytest.param(slug, name, marks=corpus_group(slug, name), id=f"{slug}-{name}")
         for slug, name in sorted(files)
     ]
+
+
+#: a small instructor's assignment (``doubling``): two checks, no training
+SPEC = """
+title = "Doubling"
+version = 1
+dims = [{ n = 3, m = 4 }, { n = 5, m = 2 }]
+
+[[functions]]
+name = "double"
+signature = "double(x)"
+
+[[checks]]
+kind = "function"
+function = "double"
+points = 60
+args = [{ name = "x", gen = "normal", shape = ["n", "m"] }]
+
+[[checks]]
+kind = "gradient"
+function = "grad_half_square"
+name = "gradient"
+cost = "half_square"
+wrt = ["x"]
+points = 40
+args = [{ name = "x", gen = "normal", shape = ["n", "m"] }]
+"""
+
+REFERENCE = """
+import numpy as np
+
+def double(x):
+    return 2 * x
+
+def half_square(x):
+    return 0.5 * float(np.sum(x ** 2))
+
+def grad_half_square(x):
+    return x
+"""
+
+
+def make_assignment(root: Path, spec: str = SPEC, reference: str = REFERENCE) -> Path:
+    folder = root / "doubling"
+    folder.mkdir(parents=True)
+    (folder / "assignment.toml").write_text(spec)
+    (folder / "reference.py").write_text(reference)
+    return folder

@@ -14,45 +14,7 @@ from grader.diagnosis import catalogue, catalogue_for
 from grader.diagnosis.catalogue import CACHED_CATALOGUES
 from grader.engine import grade_file
 from grader.errors import AssignmentError
-from tests.helpers import grade_json, run_grader
-
-SPEC = """
-title = "Doubling"
-version = 1
-dims = [{ n = 3, m = 4 }, { n = 5, m = 2 }]
-
-[[functions]]
-name = "double"
-signature = "double(x)"
-
-[[checks]]
-kind = "function"
-function = "double"
-points = 60
-args = [{ name = "x", gen = "normal", shape = ["n", "m"] }]
-
-[[checks]]
-kind = "gradient"
-function = "grad_half_square"
-name = "gradient"
-cost = "half_square"
-wrt = ["x"]
-points = 40
-args = [{ name = "x", gen = "normal", shape = ["n", "m"] }]
-"""
-
-REFERENCE = """
-import numpy as np
-
-def double(x):
-    return 2 * x
-
-def half_square(x):
-    return 0.5 * float(np.sum(x ** 2))
-
-def grad_half_square(x):
-    return x
-"""
+from tests.helpers import REFERENCE, SPEC, grade_json, make_assignment, run_grader
 
 #: a convergence check of ``double`` (its shapes never match: only loading is tested)
 TRAINING = """
@@ -67,14 +29,6 @@ seeds = [0]
 judge = "double"
 points = 1
 """
-
-
-def make_assignment(root: Path, spec: str = SPEC, reference: str = REFERENCE) -> Path:
-    folder = root / "doubling"
-    folder.mkdir(parents=True)
-    (folder / "assignment.toml").write_text(spec)
-    (folder / "reference.py").write_text(reference)
-    return folder
 
 
 def test_a_new_assignment_needs_no_code_change(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Grades the example corpus in ``submissions/`` and checks each verdict (in-process, once
-per file for this module and test_diagnosis.py: the CLI's contract is tested elsewhere).
+per file for this module and diagnosis/test_diagnosis.py: the CLI's contract is tested elsewhere).
 
 Every corpus file is named for what it gets wrong (see ``submissions/README.md``).
 Correct files must score full marks; each buggy file must fail exactly the checks

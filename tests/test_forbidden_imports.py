@@ -12,8 +12,7 @@ from grader.assignment_folder import find, load_assignment
 from grader.engine import grade_file
 from grader.errors import AssignmentError
 from grader.forbidden_imports import scan
-from tests.helpers import SUBMISSIONS
-from tests.test_assignment_format import SPEC, make_assignment
+from tests.helpers import SPEC, SUBMISSIONS, make_assignment
 
 FORBIDDEN = ("sklearn.neural_network", "torch")
 

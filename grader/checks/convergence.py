@@ -65,7 +65,8 @@ class ConvergenceCheck(Check):
         self.judge = spec["judge"]
         self.loss = spec.get("loss")
         self.min_accuracy = float(spec.get("min_accuracy", 1.0))
-        self.param_shapes = spec.get("param_shapes")
+        #: the shapes of what train() returns (driver "call", which requires them)
+        self.param_shapes: list[list[int]] | None = spec.get("param_shapes")
         self.epochs_arg = spec.get("epochs_arg", "num_epochs")
         total = spec.get("kwargs", {}).get(self.epochs_arg)
         #: the epochs of the scored training (driver "call"); None when kwargs do not say
@@ -102,6 +103,7 @@ class ConvergenceCheck(Check):
         """The shapes trained parameters must have before the reference touches them."""
         if isinstance(self.driver, MomentumDriver):
             return [list(np.shape(p)) for p in self.driver.initial(reference, seed)]
+        assert self.param_shapes is not None, "driver 'call' has param_shapes"
         return [list(s) for s in self.param_shapes]
 
     def named_functions(self) -> list[tuple[str, str]]:
@@ -153,7 +155,9 @@ class ConvergenceCheck(Check):
             )
         judge = getattr(ctx.reference, self.judge)
         what = self.driver.what
-        runs, problems, records = [], [], []
+        runs: list[dict[str, Any]] = []
+        problems: list[str] = []
+        records: list[Any] = []  # per run: what a momentum loop recorded (else None)
         shapes = state["shapes"]
         scored = outcome.calls[: len(state["runs"])]
         for spec, (X, Y), call in zip(state["runs"], state["data"], scored, strict=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -16,8 +16,8 @@ from grader.sandbox.inside.protocol import Task
 
 class FunctionCheck(Check):
     kind = "function"
-    required = ("points", "function", "args")
-    optional = ("trials", "tolerance", "rtol", "atol", "returns")
+    required: ClassVar[tuple[str, ...]] = ("points", "function", "args")
+    optional: ClassVar[tuple[str, ...]] = ("trials", "tolerance", "rtol", "atol", "returns")
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         super().__init__(spec, dims=dims, source=source)
@@ -52,7 +52,7 @@ class FunctionCheck(Check):
             return Judged(self.result(False, outcome.failure))
         names = [a["name"] for a in self.args]
         scale = scales([expected for _, expected in state])
-        failures = []
+        failures: list[dict[str, Any]] = []
         for (values, expected), call in zip(state, outcome.calls, strict=True):
             call_text = signature(self.function, names, values)
             if call.error:

@@ -125,7 +125,9 @@ class GradientCheck(FunctionCheck):
             values=state[0],
         )
         k = len(self.wrt)
-        numeric = [[r["numeric"] for r in rows[i * k : (i + 1) * k]] for i in range(len(state))]
+        numerics_per_call = [
+            [r["numeric"] for r in rows[i * k : (i + 1) * k]] for i in range(len(state))
+        ]
         return Judged(
             result,
             Trials(
@@ -134,7 +136,7 @@ class GradientCheck(FunctionCheck):
                 names=self.wrt,
                 expected=None
                 if callable(getattr(ctx.reference, self.function, None))
-                else [n if k > 1 else n[0] for n in numeric],
+                else [n if k > 1 else n[0] for n in numerics_per_call],
                 args=self.args,
             ),
         )

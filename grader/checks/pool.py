@@ -3,7 +3,7 @@
 Every seed of a check's ``seeds`` must converge in every variant (both labelings, any
 sample order) for the reference and the correct corpus files alike, else a correct
 submission could fail on the draw of a run. ``benchmarks/convergence_pool.py`` finds
-such seeds; ``tests/test_convergence_pool.py`` re-checks the reference on the pools.
+such seeds; ``tests/checks/test_convergence_pool.py`` re-checks the reference on the pools.
 Trusted code only: this trains in the calling process.
 """
 
@@ -35,6 +35,7 @@ def accuracy(check: ConvergenceCheck, reference, module, run: dict, budget: floa
     if isinstance(check.driver, MomentumDriver):
         params = check.driver.train(module, reference, X, Y, run["seed"], budget)[0]
     else:
+        assert check.function is not None, "driver 'call' has a function"
         kwargs = {**check.spec.get("kwargs", {}), check.spec.get("seed_arg", "seed"): run["seed"]}
         kwargs[check.epochs_arg] = int(budget * int(check.total_epochs or 0))
         random.seed(run["seed"])  # as the sandbox does before every call

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -138,11 +138,11 @@ def momentum_steps(
     velocity_function, params_function = functions
     shapes = [p.shape for p in init]
     size = sum(p.size for p in init)
-    at, p_in, v_in, v_out, p_out = records
-    rows = len(at)
+    recorded_at, p_in, v_in, v_out, p_out = records
+    rows = len(recorded_at)
     if any(np.shape(a) != (rows, size) for a in (p_in, v_in, v_out, p_out)) or rows == 0:
         return "the training loop's recorded states do not have the parameters' sizes"
-    at = [int(i) for i in at]
+    at = [int(i) for i in recorded_at]
     if at != sorted(set(at)) or at[0] < 0 or at[-1] >= iterations:
         return "the training loop's recorded iterations are not the ones asked for"
     if at[0] == 0 and not (
@@ -214,11 +214,11 @@ def training_problem(
         )
     rate = float(check.spec["kwargs"][check.rate_arg])
     for start, end, a, b in ((k, k + 1, at_k, after_k), (total - 1, total, before_last, final)):
-        why = descent_step(grad, X, Y, floats(a.value), floats(b.value), rate)
-        if why:
+        not_descent = descent_step(grad, X, Y, floats(a.value), floats(b.value), rate)
+        if not_descent:
             return (
                 f"{who} did not update the parameters by gradient descent between epochs "
-                f"{start} and {end}: {why}; only parameters reached by gradient steps count"
+                f"{start} and {end}: {not_descent}; only parameters reached by gradient steps count"
             )
     return None
 
@@ -258,7 +258,7 @@ def _loop_problem(
     return None
 
 
-def arrays(value: Any, count: int | None = None) -> bool:
+def arrays(value: Any, count: int | None = None) -> TypeGuard[list[np.ndarray]]:
     """A non-empty list of arrays (of ``count`` items)."""
     return (
         isinstance(value, list)

@@ -50,8 +50,9 @@ class Mutation:
     explanation: str  # "the hidden layer's logistic derivative is missing"
     fix: str = ""
     origin: str = "generic"  # "generic", "assignment" or "composed" (grader.diagnosis.composed)
-    build: Callable[[types.ModuleType, types.ModuleType], Callable] | None = field(
-        default=None, repr=False
+    #: makes the mistaken function from the reference and the mutated module
+    build: Callable[[types.ModuleType, types.ModuleType], Callable] = field(
+        kw_only=True, repr=False
     )
     kind: str = ""  # the primitive change ("sign", "axis", ...): how to find the student's line
     site: str = ""  # the reference's code where the change is made
@@ -115,7 +116,11 @@ def mutation(
 # -- generic mutations ---------------------------------------------------------------------------
 
 
-def _output_mutation(name: str, transform: Callable[[Any, tuple], Any]):
+#: what makes a generic mutation's function: the reference, the mutated module, the function
+FunctionBuild = Callable[[types.ModuleType, types.ModuleType, str], Callable]
+
+
+def _output_mutation(name: str, transform: Callable[[Any, tuple], Any]) -> FunctionBuild:
     def build(reference: types.ModuleType, mutated: types.ModuleType, function: str) -> Callable:
         original = rebind(getattr(reference, function), mutated.__dict__)
 
@@ -350,10 +355,16 @@ def generic_mutations(reference: types.ModuleType, function: str) -> list[Mutati
             matches=matches,
             explanation=explanation,
             fix=fix,
-            build=lambda r, m, b=build, f=function: b(r, m, f),
+            build=_of_function(build, function),
         )
         for (name, matches, explanation, fix), build in builds
     ]
+
+
+def _of_function(
+    build: FunctionBuild, function: str
+) -> Callable[[types.ModuleType, types.ModuleType], Callable]:
+    return lambda reference, mutated: build(reference, mutated, function)
 
 
 def assignment_mutations(
@@ -365,6 +376,8 @@ def assignment_mutations(
         return [], []
     name = f"grader_mutations_{abs(hash(str(path)))}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return [], [f"{path}: cannot be imported"]
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

@@ -9,19 +9,22 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Callable
+from typing import TypeVar
 
 from grader.diagnosis.rewrites import REDUCTIONS
 
 SWAPS = (("tanh", "_grader_tanh"), ("relu", "_grader_relu"), ("identity", "_grader_identity"))
 
+_Node = TypeVar("_Node", bound=ast.AST)
 
-def _factors(node: ast.AST) -> list[ast.AST]:
+
+def _factors(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         return _factors(node.left) + _factors(node.right)
     return [node]
 
 
-def _is_one_minus(node: ast.AST, a: ast.AST) -> bool:
+def _is_one_minus(node: ast.expr, a: ast.expr) -> bool:
     return (
         isinstance(node, ast.BinOp)
         and isinstance(node.op, ast.Sub)
@@ -31,14 +34,14 @@ def _is_one_minus(node: ast.AST, a: ast.AST) -> bool:
     )
 
 
-def _product(factors: list[ast.AST]) -> ast.AST:
+def _product(factors: list[ast.expr]) -> ast.expr:
     out = factors[0] if factors else ast.Constant(1.0)
     for f in factors[1:]:
         out = ast.BinOp(left=out, op=ast.Mult(), right=f)
     return out
 
 
-def _call(name: str, *args: ast.AST) -> ast.Call:
+def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
 
 
@@ -46,11 +49,20 @@ def _func_name(node: ast.Call) -> str | None:
     return node.func.id if isinstance(node.func, ast.Name) else None
 
 
-class _Edit:
-    """One change: at the node with this ``ast.walk`` index, ``make(node)`` replaces it."""
+def _expect(kind: type[_Node], node: ast.AST) -> _Node:
+    """``node``, which is a ``kind`` by construction (it was found as one)."""
+    if not isinstance(node, kind):
+        raise TypeError(f"expected {kind.__name__}, found {ast.dump(node)}")
+    return node
 
-    def __init__(self, index: int, make: Callable[[ast.AST], ast.AST]) -> None:
-        self.index, self.make = index, make
+
+class _Edit:
+    """One change: the node with this ``ast.walk`` index, a ``kind`` (it was found as one in
+    the same tree), is replaced by ``make(node)``."""
+
+    def __init__(self, index: int, kind: type[_Node], make: Callable[[_Node], ast.AST]) -> None:
+        self.index = index
+        self.make: Callable[[ast.AST], ast.AST] = lambda node: make(_expect(kind, node))
 
 
 def apply_edits(tree: ast.FunctionDef, edits: list[_Edit]) -> ast.FunctionDef:
@@ -71,7 +83,7 @@ def apply_edits(tree: ast.FunctionDef, edits: list[_Edit]) -> ast.FunctionDef:
 def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) -> list[tuple]:
     """(kind, name, site text, replacement text, edits) for every primitive change."""
     found: list[tuple] = []
-    derivative_sites: list[tuple[int, ast.AST, int | None]] = []  # (index, node, pair at k)
+    derivative_sites: list[tuple[int, ast.expr, int | None]] = []  # (index, node, pair at k)
     activation_calls: list[int] = []
     nodes = list(ast.walk(tree))
     in_product = {
@@ -81,8 +93,9 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
         for child in (p.left, p.right)
     }
     for i, node in enumerate(nodes):
-        if isinstance(node, ast.Call) and _func_name(node) in role:
-            if role[_func_name(node)] == "activation" and len(node.args) == 1:
+        called = _func_name(node) if isinstance(node, ast.Call) else None
+        if isinstance(node, ast.Call) and called is not None and called in role:
+            if role[called] == "activation" and len(node.args) == 1:
                 activation_calls.append(i)
             elif len(node.args) == 1:
                 derivative_sites.append((i, node, None))
@@ -99,12 +112,7 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                             f"without_factor_{ast.unparse(f)}",
                             ast.unparse(f),
                             ast.unparse(_product(rest)),
-                            [
-                                _Edit(
-                                    i,
-                                    lambda n, k=k: _product(_factors(n)[:k] + _factors(n)[k + 1 :]),
-                                )
-                            ],
+                            [_Edit(i, ast.BinOp, _without_factor(k))],
                         )
                     )
                 nxt = factors[k + 1] if k + 1 < len(factors) else None
@@ -118,7 +126,7 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                     f"reversed_{a}_{b}",
                     f"{a} - {b}",
                     f"{b} - {a}",
-                    [_Edit(i, lambda n: ast.BinOp(left=n.right, op=ast.Sub(), right=n.left))],
+                    [_Edit(i, ast.BinOp, _reversed)],
                 )
             )
             found.append(
@@ -127,7 +135,7 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                     f"plus_{a}_{b}",
                     f"{a} - {b}",
                     f"{a} + {b}",
-                    [_Edit(i, lambda n: ast.BinOp(left=n.left, op=ast.Add(), right=n.right))],
+                    [_Edit(i, ast.BinOp, _plus)],
                 )
             )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -136,9 +144,9 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
             if node.func.attr in REDUCTIONS and axis in (0, 1, -1):
                 site = ast.unparse(node)
 
-                def swap(n):
+                def swap(n: ast.Call) -> ast.Call:
                     k = next(k for k in n.keywords if k.arg == "axis")
-                    k.value = ast.Constant(1 if k.value.value == 0 else 0)
+                    k.value = ast.Constant(1 if _expect(ast.Constant, k.value).value == 0 else 0)
                     return n
 
                 found.append(
@@ -147,13 +155,13 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                         f"axis_{site}",
                         site,
                         ast.unparse(swap(copy.deepcopy(node))),
-                        [_Edit(i, swap)],
+                        [_Edit(i, ast.Call, swap)],
                     )
                 )
             if node.func.attr == "sum":
 
-                def to_mean(n):
-                    n.func.attr = "mean"
+                def to_mean(n: ast.Call) -> ast.Call:
+                    _expect(ast.Attribute, n.func).attr = "mean"
                     return n
 
                 site = ast.unparse(node)
@@ -163,18 +171,18 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                         f"mean_{site}",
                         site,
                         ast.unparse(to_mean(copy.deepcopy(node))),
-                        [_Edit(i, to_mean)],
+                        [_Edit(i, ast.Call, to_mean)],
                     )
                 )
         if isinstance(node, ast.Call) and _func_name(node) in own:
             for j, arg in enumerate(node.args):
                 if isinstance(arg, ast.Name):
 
-                    def pre(n, j=j):
+                    def pre(n: ast.Call, j: int = j) -> ast.Call:
                         n.args[j] = _call("_grader_logit", n.args[j])
                         return n
 
-                    def squash(n, j=j):
+                    def squash(n: ast.Call, j: int = j) -> ast.Call:
                         n.args[j] = _call("_grader_sigmoid", n.args[j])
                         return n
 
@@ -185,7 +193,7 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                             f"preactivation_arg_{site}_{j}",
                             site,
                             arg.id,
-                            [_Edit(i, pre)],
+                            [_Edit(i, ast.Call, pre)],
                         )
                     )
                     found.append(
@@ -194,7 +202,7 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                             f"squashed_arg_{site}_{j}",
                             site,
                             arg.id,
-                            [_Edit(i, squash)],
+                            [_Edit(i, ast.Call, squash)],
                         )
                     )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
@@ -207,24 +215,14 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                         f"mean_{site}",
                         site,
                         f"({site}) / n",
-                        [
-                            _Edit(
-                                i,
-                                lambda n: ast.BinOp(
-                                    left=n, op=ast.Div(), right=_call("_grader_rows", n.left.value)
-                                ),
-                            )
-                        ],
+                        [_Edit(i, ast.BinOp, _over_rows)],
                     )
                 )
     for i in activation_calls:
         site = ast.unparse(nodes[i])
         for kind, helper in SWAPS:
-
-            def swap_fn(n, helper=helper):
-                return _call(helper, n.args[0])
-
-            found.append((f"activation_{kind}", f"{kind}_{site}", site, kind, [_Edit(i, swap_fn)]))
+            edit = _Edit(i, ast.Call, _swapped(helper))
+            found.append((f"activation_{kind}", f"{kind}_{site}", site, kind, [edit]))
     if len(activation_calls) > 1:
         for kind, helper in SWAPS:
             found.append(
@@ -233,30 +231,54 @@ def changes_of_tree(tree: ast.FunctionDef, role: dict[str, str], own: set[str]) 
                     f"{kind}_everywhere",
                     "every activation",
                     kind,
-                    [_Edit(i, lambda n, h=helper: _call(h, n.args[0])) for i in activation_calls],
+                    [_Edit(i, ast.Call, _swapped(helper)) for i in activation_calls],
                 )
             )
     found.extend(_derivative_changes(derivative_sites))
     return found
 
 
-def _derivative_changes(sites: list[tuple[int, ast.AST, int | None]]) -> list[tuple]:
+def _without_factor(k: int) -> Callable[[ast.BinOp], ast.expr]:
+    return lambda n: _product(_factors(n)[:k] + _factors(n)[k + 1 :])
+
+
+def _reversed(n: ast.BinOp) -> ast.BinOp:
+    return ast.BinOp(left=n.right, op=ast.Sub(), right=n.left)
+
+
+def _plus(n: ast.BinOp) -> ast.BinOp:
+    return ast.BinOp(left=n.left, op=ast.Add(), right=n.right)
+
+
+def _over_rows(n: ast.BinOp) -> ast.BinOp:
+    """``A.T @ B`` divided by the rows of ``A``."""
+    rows = _call("_grader_rows", _expect(ast.Attribute, n.left).value)
+    return ast.BinOp(left=n, op=ast.Div(), right=rows)
+
+
+def _swapped(helper: str) -> Callable[[ast.Call], ast.Call]:
+    """An activation call ``f(x)`` replaced by ``helper(x)``."""
+    return lambda n: _call(helper, n.args[0])
+
+
+def _derivative_changes(sites: list[tuple[int, ast.expr, int | None]]) -> list[tuple]:
     """At each place the activation's derivative is taken (a call, or the factors A * (1 - A)
     of a product), and at all of them at once: pre-activation, squashed again, twice, missing."""
 
-    def rebuild(k: int | None, change: str) -> Callable[[ast.AST], ast.AST]:
-        def make(n: ast.AST) -> ast.AST:
+    def rebuild(k: int | None, change: str) -> Callable[[ast.expr], ast.expr]:
+        def make(n: ast.expr) -> ast.expr:
             if k is None:  # a call derivative(A)
-                a = n.args[0]
+                call = _expect(ast.Call, n)
+                a = call.args[0]
                 if change == "preactivation":
-                    n.args[0] = _call("_grader_logit", a)
+                    call.args[0] = _call("_grader_logit", a)
                 elif change == "squashed":
-                    n.args[0] = _call("_grader_sigmoid", a)
+                    call.args[0] = _call("_grader_sigmoid", a)
                 elif change == "twice":
-                    return ast.BinOp(left=n, op=ast.Mult(), right=copy.deepcopy(n))
+                    return ast.BinOp(left=call, op=ast.Mult(), right=copy.deepcopy(call))
                 else:
                     return ast.Constant(1.0)
-                return n
+                return call
             factors = _factors(n)
             a = factors[k]
             pair = {
@@ -287,7 +309,7 @@ def _derivative_changes(sites: list[tuple[int, ast.AST, int | None]]) -> list[tu
     order = sorted(sites, key=position)
     for index, node, k in sites:
         site = ast.unparse(node) if k is None else ast.unparse(_product(_factors(node)[k : k + 2]))
-        arg = ast.unparse(node.args[0] if k is None else _factors(node)[k])
+        arg = ast.unparse(_expect(ast.Call, node).args[0] if k is None else _factors(node)[k])
         rank = order.index((index, node, k))
         for change in changes:
             out.append(
@@ -296,7 +318,7 @@ def _derivative_changes(sites: list[tuple[int, ast.AST, int | None]]) -> list[tu
                     f"{change}_{site}@{rank}/{len(sites)}",
                     site,
                     arg,
-                    [_Edit(index, rebuild(k, change))],
+                    [_Edit(index, ast.expr, rebuild(k, change))],
                 )
             )
     if len(sites) > 1:
@@ -305,7 +327,7 @@ def _derivative_changes(sites: list[tuple[int, ast.AST, int | None]]) -> list[tu
             for index, _, k in sites:
                 by_node.setdefault(index, []).append(k)
             edits = [
-                _Edit(index, _chain([rebuild(k, change) for k in sorted(ks, key=_desc)]))
+                _Edit(index, ast.expr, _chain([rebuild(k, change) for k in sorted(ks, key=_desc)]))
                 for index, ks in by_node.items()
             ]
             out.append(
@@ -318,11 +340,11 @@ def _desc(k: int | None) -> int:
     return -(k or 0)
 
 
-def _chain(makes: list[Callable[[ast.AST], ast.AST]]) -> Callable[[ast.AST], ast.AST]:
+def _chain(makes: list[Callable[[ast.expr], ast.expr]]) -> Callable[[ast.expr], ast.expr]:
     """Several changes to one product, from its last factor to its first (earlier positions
     stay where they are)."""
 
-    def make(n: ast.AST) -> ast.AST:
+    def make(n: ast.expr) -> ast.expr:
         for m in makes:
             n = m(n)
         return n

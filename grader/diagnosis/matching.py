@@ -184,7 +184,8 @@ def prune(matches: list[Mutation], function: str) -> list[Mutation]:
     """Catalogue mistakes first; a composed change only where no catalogue mistake of the
     same function matches (it would say the same), and the most specific one per function."""
     catalogued = {m.function for m in matches if m.origin != "composed"}
-    kept, per_function = [], {}
+    kept: list[Mutation] = []
+    per_function: dict[str, int] = {}
     composed = sorted(
         (m for m in matches if m.origin == "composed" and m.function not in catalogued),
         key=lambda m: KIND_ORDER.index(m.kind) if m.kind in KIND_ORDER else len(KIND_ORDER),
@@ -208,8 +209,8 @@ def returned_names(fn) -> list[str] | None:
         return None
     for node in ast.walk(tree):
         value = node.value if isinstance(node, ast.Return) else None
-        if isinstance(value, ast.Tuple | ast.List) and all(
-            isinstance(e, ast.Name) for e in value.elts
-        ):
-            return [e.id for e in value.elts]
+        if isinstance(value, ast.Tuple | ast.List):
+            names = [e.id for e in value.elts if isinstance(e, ast.Name)]
+            if len(names) == len(value.elts):
+                return names
     return None

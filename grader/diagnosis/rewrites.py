@@ -17,41 +17,52 @@ def _axis(call: ast.Call) -> ast.keyword | None:
     return next((k for k in call.keywords if k.arg == "axis"), None)
 
 
-def _is_reduction(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call) or _axis(node) is None:
-        return False
-    func = node.func
-    return isinstance(func, ast.Attribute) and func.attr in REDUCTIONS
+def _reduction_axis(node: ast.AST) -> tuple[ast.Attribute, ast.keyword] | None:
+    """``np.sum(..., axis=...)`` or ``E.mean(axis=...)``: the reduction's attribute and its
+    ``axis`` keyword; None for any other node."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    kw = _axis(node)
+    if kw is None or node.func.attr not in REDUCTIONS:
+        return None
+    return node.func, kw
 
 
-class _SwapAxis(ast.NodeTransformer):
+def _literal_axis(kw: ast.keyword) -> int | None:
+    """The axis of ``axis=0``, ``axis=1`` or ``axis=-1`` written as a number, else None."""
+    value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+    if isinstance(value, int) and value in (0, 1, -1):
+        return int(value)
+    return None
+
+
+class _Rewrite(ast.NodeTransformer):
+    """A rewrite of a function's source; ``changed`` counts the places it rewrote."""
+
     def __init__(self) -> None:
         self.changed = 0
 
+
+class _SwapAxis(_Rewrite):
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
-        if _is_reduction(node):
-            kw = _axis(node)
-            if isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1, -1):
-                kw.value = ast.Constant(1 if kw.value.value == 0 else 0)
-                self.changed += 1
+        reduction = _reduction_axis(node)
+        axis = _literal_axis(reduction[1]) if reduction else None
+        if reduction and axis is not None:
+            reduction[1].value = ast.Constant(1 if axis == 0 else 0)
+            self.changed += 1
         return node
 
 
-class _DropSum(ast.NodeTransformer):
+class _DropSum(_Rewrite):
     """``np.sum(E, axis=0, ...)`` and ``E.sum(axis=0, ...)`` become ``E``."""
-
-    def __init__(self) -> None:
-        self.changed = 0
 
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
-        if not _is_reduction(node) or node.func.attr != "sum":
+        reduction = _reduction_axis(node)
+        if reduction is None or reduction[0].attr != "sum" or _literal_axis(reduction[1]) != 0:
             return node
-        kw = _axis(node)
-        if not (isinstance(kw.value, ast.Constant) and kw.value.value == 0):
-            return node
-        base = node.func.value
+        base = reduction[0].value
         is_module = isinstance(base, ast.Name) and base.id in ("np", "numpy")
         if is_module and node.args:
             self.changed += 1
@@ -62,7 +73,8 @@ class _DropSum(ast.NodeTransformer):
         return node
 
 
-SOURCE_MUTATIONS = [
+#: name, rewrite, what the mutated reference is, the mistake, the fix
+SOURCE_MUTATIONS: list[tuple[str, type[_Rewrite], str, str, str]] = [
     (
         "wrong_axis",
         _SwapAxis,
@@ -125,9 +137,10 @@ def axis_fix(reference: types.ModuleType, function: str) -> str | None:
         return None
     axes = []
     for node in ast.walk(tree):
-        kw = _axis(node) if _is_reduction(node) else None
-        if kw is not None and isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1):
-            words = f"{node.func.attr} {AXIS_WORDS[kw.value.value]}"
+        reduction = _reduction_axis(node)
+        axis = _literal_axis(reduction[1]) if reduction else None
+        if reduction and axis is not None and axis in AXIS_WORDS:
+            words = f"{reduction[0].attr} {AXIS_WORDS[axis]}"
             if words not in axes:
                 axes.append(words)
     if not axes:

@@ -27,7 +27,10 @@ def run_migrations_online() -> None:
     if connectable is not None:
         _run(connectable)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # grader.db.alembic_config always sets it
+        raise RuntimeError("the Alembic config has no sqlalchemy.url")
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             _run(connection)

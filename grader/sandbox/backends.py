@@ -52,12 +52,13 @@ class BubblewrapBackend:
     safe = True
 
     def __init__(self, python: str, student_env: str) -> None:
-        self.bwrap = shutil.which("bwrap")
-        if not self.bwrap:
+        bwrap = shutil.which("bwrap")
+        if not bwrap:
             raise SandboxUnavailable(
                 "bubblewrap is not installed (Debian package 'bubblewrap'); "
                 "install it, or set GRADER_SANDBOX=process on a machine that grades trusted code only"
             )
+        self.bwrap: str = bwrap
         self.python = python
         self.student_env = student_env
         self.seccomp = os.path.join(student_env, SECCOMP_FILE)

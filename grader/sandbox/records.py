@@ -13,7 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from grader.sandbox.inside import protocol
 from grader.sandbox.inside.protocol import CellReport, EndEvent, Error, TaskEvent
@@ -62,7 +62,7 @@ def _wanted(raw: RawRun, event: str, ident: str) -> bool:
     return raw.expected is not None and ident in raw.expected and ident not in kept
 
 
-def record_line(raw: RawRun, line: bytes) -> None:
+def record_line(raw: RawRun, line: bytes | bytearray) -> None:
     """Add one line of the results channel to ``raw`` (or count it as malformed)."""
     head = _HEAD.match(line)
     if head and not _wanted(raw, head.group(1).decode(), head.group(2).decode()):
@@ -104,22 +104,25 @@ def record_line(raw: RawRun, line: bytes) -> None:
         raw.malformed_lines += 1
 
 
+def _number(value: Any) -> int | float | None:
+    """``value`` if it is a plain int or float (not a bool, JSON's true), else None."""
+    return value if type(value) is int or type(value) is float else None
+
+
 def _clean_end(record: dict) -> EndEvent:
     """A task's end as typed data: the student's code can write these records too."""
 
     def integer(value):
         return value if type(value) is int else None
 
-    seconds = record.get("seconds")
+    seconds = _number(record.get("seconds"))
     return {
         "event": protocol.END,
         "id": record["id"],
         "timeout": record.get("timeout") is True,
         "signal": integer(record.get("signal")),
         "exit": integer(record.get("exit")),
-        "seconds": round(seconds, 4)
-        if type(seconds) in (int, float) and math.isfinite(seconds)
-        else None,
+        "seconds": round(seconds, 4) if seconds is not None and math.isfinite(seconds) else None,
     }
 
 
@@ -141,12 +144,12 @@ def _clean_cells(cells: list, names: list[str]) -> list[CellReport]:
         if not isinstance(cell, dict):
             continue
         status = cell.get("status")
-        seconds = cell.get("seconds")
+        seconds = _number(cell.get("seconds"))
         entry: CellReport = {
             "index": index,
             "name": names[index],
             "status": status if status in protocol.CELL_STATUSES else "error",
-            "seconds": float(seconds) if type(seconds) in (int, float) else 0.0,
+            "seconds": float(seconds) if seconds is not None else 0.0,
         }
         if entry["status"] == "error":
             error = cell.get("error")

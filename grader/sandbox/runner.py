@@ -77,7 +77,9 @@ def _nproc_budget(limits: Limits, uid: int | None) -> int:
 
 class _Capped:
     def __init__(self, cap: int) -> None:
-        self.cap, self.parts, self.size, self.dropped = cap, [], 0, 0
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = self.dropped = 0
 
     def add(self, data: bytes) -> bool:
         room = self.cap - self.size
@@ -210,6 +212,7 @@ def _collect(
     out, err = _Capped(limits.output_kb * 1024), _Capped(limits.output_kb * 1024)
     results_cap = limits.results_mb * 1024 * 1024
     buffer, received = bytearray(), 0
+    assert proc.stdout is not None and proc.stderr is not None, "started with pipes"
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, out)
     sel.register(proc.stderr, selectors.EVENT_READ, err)
@@ -256,7 +259,8 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         with contextlib.suppress(OSError):
-            stream.close()
+            if stream is not None:
+                stream.close()
     if os.getpid() == 1:
         reap_orphans()
 

@@ -1,4 +1,4 @@
-"""The compose deployment, built and run on a real container engine (see conftest.py):
+"""The compose deployment, built and run on a real container engine (see helpers.py):
 healthy web and workers (their healthchecks run a real sandbox), a submission through
 the API graded 100, and a worker SIGKILLed mid-grade: the submission is graded within a
 minute and the killed container comes back."""
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compose.conftest import Stack, wait_for
+from tests.compose.helpers import Stack, wait_for
 
 pytestmark = pytest.mark.containers
 

@@ -17,7 +17,7 @@ import pytest
 
 from grader.uploads import LIMITS
 from tests import upload_bombs
-from tests.service.helpers import SUBMISSIONS, assert_error, count
+from tests.service_helpers import SUBMISSIONS, assert_error, count
 
 MB = 1_000_000
 # a bound, not a benchmark: the same requests took 35 s and more before the limits and take

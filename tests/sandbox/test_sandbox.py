@@ -34,7 +34,7 @@ from grader.sandbox.runner import run_job
 # one worker runs them all: some look for processes the others start (sleep 300 ...)
 pytestmark = pytest.mark.xdist_group("sandbox")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SECRET = "topsecret-xyz-" + uuid.uuid4().hex[:8]
 
 FAST = Limits(wall_seconds=40, cell_seconds=3, task_seconds=3, cpu_seconds=30)
@@ -943,7 +943,7 @@ def test_grader_as_pid_1_leaves_no_zombies():
             sys.executable,
             "-c",
             AS_PID_1,
-            str(Path(__file__).parents[1] / "submissions" / "xor-mlp" / "correct.py"),
+            str(Path(__file__).parents[2] / "submissions" / "xor-mlp" / "correct.py"),
         ],
         capture_output=True,
         text=True,

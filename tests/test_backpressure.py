@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from grader.http_common import Services
 from grader.models import Submission, utcnow
-from tests.service.helpers import assert_error, assert_error_page, count, post_file, upload
+from tests.service_helpers import assert_error, assert_error_page, count, post_file, upload
 
 pytestmark = pytest.mark.databases
 

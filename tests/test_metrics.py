@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from grader.grading import grade_submission
 from grader.http_common import Services
-from tests.service.helpers import post, scrape
+from tests.service_helpers import post, scrape
 
 pytestmark = [pytest.mark.slow, pytest.mark.databases]
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from grader.db import Database
 from grader.models import Submission
-from tests.service.helpers import post
+from tests.service_helpers import post
 
 pytestmark = [pytest.mark.slow, pytest.mark.databases]
 

@@ -1,6 +1,6 @@
 """Hostile submissions through the real CLI: `python -m grader grade SLUG FILE --json`.
 
-Every file in tests/hostile/ is a complete submission carrying one attack (its
+Every file in tests/sandbox/hostile/ is a complete submission carrying one attack (its
 docstring says which). Whatever it does, the CLI must print one graded result and
 exit 0; checks whose functions are wrong (or forged) must fail; nothing secret may
 come back; the host must be unaffected; the run must end within its limits.
@@ -27,8 +27,9 @@ from grader.sandbox import slots
 from grader.sandbox.run_limits import Limits
 from grader.sandbox.runner import START_CPU_SECONDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+UNPRIVILEGED = Path(__file__).resolve().parent / "unprivileged.py"
 SECRET = "topsecret-xyz-" + uuid.uuid4().hex[:12]
 CLI_TIMEOUT = 180
 
@@ -334,7 +335,7 @@ def grade_argv(
 ) -> list[str]:
     """The CLI, or as an unprivileged user (as in the container) when we are root."""
     if user == "unprivileged" and os.geteuid() == 0:
-        argv = [sys.executable, str(REPO / "tests" / "unprivileged.py"), slug, str(path)]
+        argv = [sys.executable, str(UNPRIVILEGED), slug, str(path)]
     else:
         argv = [sys.executable, "-c", MEASURED_CLI, "grade", slug, str(path), "--json"]
     argv += ["--details"] if details else []

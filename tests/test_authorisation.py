@@ -19,7 +19,7 @@ from grader.http_common import Services
 from grader.intake import Uploader, accept_submission
 from grader.models import ApiToken, GradingRun, Submission
 from grader.operations import get_assignment
-from tests.service.helpers import sign_in
+from tests.service_helpers import sign_in
 
 ROLES = ("anonymous", "student_a", "student_b", "ta", "other_instructor", "admin")
 CODE = b"def sigmoid(x):\n    return x\n"

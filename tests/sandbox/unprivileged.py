@@ -1,6 +1,6 @@
 """Grade as an unprivileged user, the way the container runs the grader.
 
-Started as root by the tests: ``python tests/unprivileged.py SLUG FILE [--details]``.
+Started as root by the tests: ``python tests/sandbox/unprivileged.py SLUG FILE [--details]``.
 It loads the assignment and the submission and imports the grading code while still
 root (the interpreter and the checkout may live in folders only root can enter), hands
 the sandbox a student environment every user can read, then drops to ``GRADER_TEST_UID``

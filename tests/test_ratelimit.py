@@ -10,7 +10,7 @@ import pytest
 
 from grader.http_common import Services
 from grader.ratelimit import RateLimited, RateLimiter
-from tests.service.helpers import submit_file
+from tests.service_helpers import submit_file
 
 
 def test_two_web_processes_share_one_limit(redis_url):

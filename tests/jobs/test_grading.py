@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
-from tests.service.helpers import submit_file
+from tests.service_helpers import submit_file
 
 
 def submit(client, auth, fixture_file, name, student="s1", slug="chain-rule"):

@@ -14,7 +14,7 @@ from grader.http_common import Services
 from grader.models import ApiToken, Submission, utcnow
 from grader.my_work import describe
 from grader.operations import get_assignment
-from tests.service.helpers import sign_in
+from tests.service_helpers import sign_in
 
 BUGGY = "chain-rule/bug_grad_missing_factor_2.py"
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.service.helpers import assert_error_page, count, upload
+from tests.service_helpers import assert_error_page, count, upload
 
 CODE = b"def sigmoid(x):\n    return x\n"
 
@@ -154,7 +154,7 @@ def test_internal_errors_are_pages_without_traceback(app, client, monkeypatch):
 
 
 def test_student_text_is_escaped(app, client, csrf_token, grading):
-    from tests.service.helpers import sign_in
+    from tests.service_helpers import sign_in
 
     evil = b"print('<script>alert(1)</script>')\ndef sigmoid(x):\n    return x\n"
     csrf = csrf_token("chain-rule")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
-from tests.service.helpers import sign_in_admin, submit_file
+from tests.service_helpers import sign_in_admin, submit_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -29,7 +29,7 @@ from grader.http_common import Services
 from grader.intake import Uploader, accept_submission
 from grader.models import Submission, utcnow
 from grader.operations import get_assignment
-from tests.service.helpers import CODE, sign_in
+from tests.service_helpers import CODE, sign_in
 
 CANVAS = (
     "Student,ID,SIS User ID,SIS Login ID,Section\n"

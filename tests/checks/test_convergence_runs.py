@@ -1,6 +1,6 @@
 """Each grading run trains on data of its own, and a train() must be repeatable to be checked.
 
-The step checks themselves are in test_training_steps.py, the attacks in tests/hostile/.
+The step checks themselves are in test_training_steps.py, the attacks in tests/sandbox/hostile/.
 """
 
 from __future__ import annotations

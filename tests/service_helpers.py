@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from grader.http_common import Services
 from grader.models import Submission
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ROOT / "assignments"
 SUBMISSIONS = ROOT / "submissions"
 #: a small submission that is accepted (and, graded, scores little)
@@ -131,7 +131,7 @@ def sign_in(
 ) -> int:
     """Make ``login`` (enrolled in ``course`` with ``role``, unless None) and sign the test
     client in as them, as Flask-Login keeps it in the session; returns the user id. The
-    sign-in pages themselves are tested in test_sign_in.py."""
+    sign-in pages themselves are tested in web/test_sign_in.py."""
     from grader.course_admin import create_user, enrol, find_user, get_course
 
     with Services.of(app).db.begin() as session:

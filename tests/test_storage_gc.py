@@ -12,7 +12,7 @@ from sqlalchemy import update
 from grader.http_common import Services
 from grader.models import GradingRun, Submission
 from grader.operations import grade_submission
-from tests.service.helpers import sign_in_admin
+from tests.service_helpers import sign_in_admin
 
 pytestmark = pytest.mark.databases
 

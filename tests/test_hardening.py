@@ -9,7 +9,7 @@ import re
 import pytest
 
 from grader.security_headers import HEADERS
-from tests.service.helpers import assert_error, count, post_file
+from tests.service_helpers import assert_error, count, post_file
 
 SUBMIT = "/api/v1/assignments/chain-rule/submissions"
 
@@ -61,7 +61,7 @@ def test_markdown_tables_align_without_style_attributes():
 
 def test_the_upload_form_still_passes_csrf_over_https(app, client):
     """Flask-WTF checks the Referer on HTTPS: the referrer policy must keep it on-site."""
-    from tests.service.helpers import sign_in
+    from tests.service_helpers import sign_in
 
     sign_in(app, client, "s-1", base_url="https://grader.test")
     assert HEADERS["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin")

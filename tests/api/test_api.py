@@ -11,7 +11,7 @@ from sqlalchemy import select
 from grader.courses import User
 from grader.http_common import Services
 from grader.models import ApiToken, Submission, utcnow
-from tests.service.helpers import assert_error, count, post_file
+from tests.service_helpers import assert_error, count, post_file
 
 CORRECT = b"def sigmoid(x):\n    return x\n"
 

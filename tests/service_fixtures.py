@@ -1,5 +1,7 @@
 """Fixtures for the service tests, after flaskr's conftest: ``app``, ``client``,
-``runner`` (the ``grader`` CLI against the same database).
+``runner`` (the ``grader`` CLI against the same database). A pytest plugin that
+tests/conftest.py registers, so that every test folder has them (web, API, CLI, jobs,
+database and the service's own modules); what tests import lives in service_helpers.py.
 
 Every test that takes ``app`` runs on SQLite; the database-sensitive ones (marked
 ``databases``: migrations, leases, queue claims and counts, transactions that must
@@ -30,7 +32,7 @@ from grader.app import create_app
 from grader.db import upgrade
 from grader.http_common import Services
 from grader.operations import accept_submission, sync_bundled
-from tests.service.helpers import ASSIGNMENTS, SUBMISSIONS, sign_in
+from tests.service_helpers import ASSIGNMENTS, SUBMISSIONS, sign_in
 
 REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN_URL = os.environ.get(
@@ -120,10 +122,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test with a database gets its ``backend``. Only those: the sandbox tests
+    have a ``backend`` fixture of their own (the sandbox's), and no database."""
     explicit = any(
         "backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize")
     )
-    if "backend" in metafunc.fixturenames and not explicit:
+    if "database_factory" in metafunc.fixturenames and not explicit:
         both = metafunc.definition.get_closest_marker("databases") is not None
         names = ["sqlite", "postgresql"] if both else ["sqlite"]
         metafunc.parametrize("backend", names, indirect=True)

@@ -20,7 +20,7 @@ import pytest
 from grader.sandbox.access import PREFIX, advice, blocking_parent
 from tests.helpers import SUBMISSIONS, run_grader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the uid drop happens as root")
 

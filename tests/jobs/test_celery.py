@@ -27,7 +27,7 @@ import pytest
 
 from grader.http_common import Services
 from grader.models import Submission
-from tests.service.helpers import ASSIGNMENTS, scrape, sign_in_admin, submit_file
+from tests.service_helpers import ASSIGNMENTS, scrape, sign_in_admin, submit_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.databases]
 
