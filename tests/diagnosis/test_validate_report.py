@@ -3,6 +3,7 @@ diagnosed by name, holes and useless checks are listed, and the exit code says s
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from tests.helpers import SUBMISSIONS, run_grader
 pytestmark = pytest.mark.slow
 
 
+@functools.cache
+def report_of(slug: str):
+    """One report per assignment and test process: the xor-mlp report (a minute of
+    training mutants) serves both tests that read it, kept on one worker by their group."""
+    return quality_report(find(slug), seed=0)
+
+
 def _softmax_large_inputs_checked(assignment) -> bool:
     return any(
         c.function == "softmax"
@@ -26,10 +34,17 @@ def _softmax_large_inputs_checked(assignment) -> bool:
     )
 
 
-@pytest.mark.parametrize("slug", ["chain-rule", "xor-mlp", "circles-softmax"])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "chain-rule",
+        pytest.param("xor-mlp", marks=pytest.mark.xdist_group("xor-mlp-report")),
+        "circles-softmax",
+    ],
+)
 def test_builtin_assignments_catch_every_known_mistake(slug: str) -> None:
     assignment = find(slug)
-    report = quality_report(assignment, seed=0)
+    report = report_of(slug)
     assert not report.errors
     assert report.undiagnosed == []  # caught by a function / gradient check => named there
     expected_holes = []
@@ -47,8 +62,9 @@ def test_builtin_assignments_catch_every_known_mistake(slug: str) -> None:
     assert len(report.applicable) >= 20
 
 
+@pytest.mark.xdist_group("xor-mlp-report")
 def test_report_names_the_semantic_mistakes() -> None:
-    report = quality_report(find("xor-mlp"), seed=0)
+    report = report_of("xor-mlp")
     by_id = {m.mutation.id: m for m in report.mutants}
     for mid in (
         "backward/missing_output_derivative",

@@ -142,7 +142,7 @@ ATTACKS = {
         must_fail=("loss",), must_pass=("sigmoid",), slow=True, short_timers=True, max_seconds=90
     ),
     "signals_ignored": Attack(must_fail=BACKWARD, slow=True, short_timers=True, max_seconds=90),
-    "output_flood": Attack(must_pass=("loss",), slow=True, max_seconds=150),
+    "output_flood": Attack(must_pass=("loss",), slow=True, short_timers=True, max_seconds=90),
     "escape_limits_from_pid1": Attack(
         must_fail=BACKWARD, must_pass=("sigmoid",), shows_marker=True, bounds=within_process_limits
     ),
