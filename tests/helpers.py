@@ -59,3 +59,25 @@ def corpus_params(files) -> list:
         pytest.param(slug, name, marks=corpus_group(slug, name), id=f"{slug}-{name}")
         for slug, name in sorted(files)
     ]
+
+
+def with_hidden_checks(slug: str, folder: Path, hidden: set[str]) -> Path:
+    """A copy of the built-in assignment ``slug`` as the folder ``folder`` (its slug is the
+    folder's name), with ``hidden = true`` in the checks named in ``hidden``. The built-in
+    assignments themselves mark no check hidden."""
+    import shutil
+    import tomllib
+
+    shutil.copytree(ROOT / "assignments" / slug, folder)
+    spec = folder / "assignment.toml"
+    head, *blocks = spec.read_text().split("[[checks]]\n")
+    marked = []
+    for i, block in enumerate(blocks):
+        check = tomllib.loads(block.split("\n[", 1)[0])
+        name = check.get("name") or check.get("function")
+        if name in hidden:
+            blocks[i] = "hidden = true\n" + block
+            marked.append(name)
+    assert sorted(marked) == sorted(hidden), marked
+    spec.write_text("[[checks]]\n".join([head, *blocks]))
+    return folder
