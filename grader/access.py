@@ -6,6 +6,9 @@ probed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from grader import policy
 
 STAFF = ("instructor", "ta")
 
@@ -47,3 +50,17 @@ def may_see_submission(viewer: Viewer, course_id: int, owner_id: int | None) -> 
     if is_staff(viewer, course_id):
         return True
     return viewer.user_id is not None and owner_id == viewer.user_id
+
+
+def sees_hidden_details(
+    viewer: Viewer,
+    course_id: int,
+    release: policy.ReleasePolicy,
+    own: policy.Deadlines,
+    now: datetime,
+) -> bool:
+    """Whether ``viewer`` sees the details of checks marked hidden (their messages and all
+    that is derived from them) on a submission whose student's deadlines are ``own``:
+    the course's staff and site administrators always; the student once the release
+    shows full feedback (at once, or after their own due date, an extension's included)."""
+    return is_staff(viewer, course_id) or policy.feedback_visible(release, own, now)

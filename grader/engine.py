@@ -84,6 +84,8 @@ def grade(
                 )
             )
     refine(results, assignment.checks, ctx)  # the root cause, named where it is made
+    for check, checked in zip(assignment.checks, results, strict=True):
+        checked.hidden = check.hidden  # also on a result the check did not make itself
     result = GradeResult(
         assignment=assignment.slug,
         status="graded",

@@ -311,6 +311,7 @@ def _record(submission_id: str, run: Run, started: datetime, finished: datetime)
                 score=float(check["score"]),
                 max_score=float(check["max_score"]),
                 message=str(check.get("message") or ""),
+                hidden=bool(check.get("hidden", False)),
             )
         )
     return record

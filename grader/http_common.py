@@ -25,11 +25,11 @@ from grader import access
 from grader.db import Database
 from grader.errors import GraderError, NotFound  # noqa: F401 - the one NotFound
 from grader.jobs import JobQueue
-from grader.models import Submission
+from grader.models import Submission, utcnow
 from grader.operations import load_submission
 from grader.ratelimit import RateLimiter
 from grader.storage import BlobStore
-from grader.stored_plots import submission_plots
+from grader.visible_feedback import shown
 
 #: the key of the app's ``Services`` in ``app.extensions``
 EXTENSION = "grader"
@@ -116,10 +116,12 @@ def submission_file(submission_id: str) -> Response:
 
 
 def submission_plot(submission_id: str, name: str) -> Response:
-    """A stored feedback plot: a PNG, cacheable by its content hash (a regrade may replace it)."""
+    """A stored feedback plot: a PNG, cacheable by its content hash (a regrade may replace it).
+    A plot of a hidden check the asker may not see yet answers as unknown."""
     svc = services()
     with svc.db.session() as session:
-        digest = submission_plots(submission_or_404(session, submission_id)).get(name)
+        sub = submission_or_404(session, submission_id)
+        digest = shown(session, sub, viewer(), utcnow()).plots.get(name)
     if digest is None or not svc.store.exists(digest):
         raise NotFound(f"Submission {submission_id!r} has no plot {name!r}.")
     response = Response(svc.store.get(digest), mimetype="image/png")

@@ -70,17 +70,22 @@ def resolve_release(session: Session, course_id: int | None, slug: str) -> Relea
     return release
 
 
+def student_extension(
+    session: Session, release: Release, user_id: int | None
+) -> policy.Extension | None:
+    """The student's extension of the release, if they have one."""
+    if user_id is None:
+        return None
+    row = session.scalar(
+        select(Extension).where(Extension.release_id == release.id, Extension.user_id == user_id)
+    )
+    return policy.Extension(row.due_at, row.late_until) if row else None
+
+
 def upload_window(
     session: Session, release: Release, user_id: int | None, now: datetime
 ) -> policy.Window:
-    extension = None
-    if user_id is not None:
-        row = session.scalar(
-            select(Extension).where(
-                Extension.release_id == release.id, Extension.user_id == user_id
-            )
-        )
-        extension = policy.Extension(row.due_at, row.late_until) if row else None
+    extension = student_extension(session, release, user_id)
     return policy.window(release.policy(), now, release.course.timezone, extension)
 
 

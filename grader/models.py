@@ -196,6 +196,9 @@ class GradingRun(Base):
 
 
 class CheckRecord(Base):
+    """One check of a grading run as it was graded. What a viewer is shown of it (and its
+    JSON in the API) is ``grader.visible_feedback``'s to say."""
+
     __tablename__ = "check_results"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,14 +209,8 @@ class CheckRecord(Base):
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text, default="")
+    #: the assignment marked the check hidden when it was graded: its student may see only
+    #: its name, result and points before the due date (``grader.visible_feedback``)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
     run: Mapped[GradingRun] = relationship(back_populates="checks")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "passed": self.passed,
-            "score": self.score,
-            "max_score": self.max_score,
-            "message": self.message,
-        }

@@ -13,7 +13,8 @@ def render(result: GradeResult) -> str:
     lines = [f"{result.assignment}: {result.score:g} / {result.max_score:g}", ""]
     for check in result.checks:
         mark = "PASS" if check.passed else "FAIL"
-        lines.append(f"[{mark}] {check.name}  {check.score:g}/{check.max_score:g}")
+        hidden = "  (hidden)" if check.hidden else ""
+        lines.append(f"[{mark}] {check.name}  {check.score:g}/{check.max_score:g}{hidden}")
         for part in textwrap.wrap(check.message, 96):
             lines.append(f"       {part}")
     problems = [c for c in result.log.get("cells", []) if c.get("status") != "ok"]

@@ -31,6 +31,9 @@ class CheckResult:
     passed: bool = False
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: the assignment marks the check hidden: before the due date its student may be
+    #: shown only its name, result and points (the service decides, per release)
+    hidden: bool = False
 
     def to_dict(self, *, details: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -39,6 +42,7 @@ class CheckResult:
             "score": round(self.score, 4),
             "max_score": self.max_score,
             "message": self.message,
+            "hidden": self.hidden,
         }
         if details and self.details:
             out["details"] = jsonable(self.details)

@@ -108,3 +108,25 @@ def make_assignment(root: Path, spec: str = SPEC, reference: str = REFERENCE) ->
     (folder / "assignment.toml").write_text(spec)
     (folder / "reference.py").write_text(reference)
     return folder
+
+
+def with_hidden_checks(slug: str, folder: Path, hidden: set[str]) -> Path:
+    """A copy of the built-in assignment ``slug`` as the folder ``folder`` (its slug is the
+    folder's name), with ``hidden = true`` in the checks named in ``hidden``. The built-in
+    assignments themselves mark no check hidden."""
+    import shutil
+    import tomllib
+
+    shutil.copytree(ROOT / "assignments" / slug, folder)
+    spec = folder / "assignment.toml"
+    head, *blocks = spec.read_text().split("[[checks]]\n")
+    marked = []
+    for i, block in enumerate(blocks):
+        check = tomllib.loads(block.split("\n[", 1)[0])
+        name = check.get("name") or check.get("function")
+        if name in hidden:
+            blocks[i] = "hidden = true\n" + block
+            marked.append(name)
+    assert sorted(marked) == sorted(hidden), marked
+    spec.write_text("[[checks]]\n".join([head, *blocks]))
+    return folder

@@ -111,6 +111,58 @@ def test_malformed_spec_says_what_was_meant(tmp_path: Path) -> None:
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_check_may_be_hidden(tmp_path: Path) -> None:
+    """``hidden = true`` marks a check; the others are not hidden. The CLI's JSON carries the
+    mark on every check (the contract's other fields unchanged) and the report shows it."""
+    folder = make_assignment(
+        tmp_path, spec=SPEC.replace("points = 40", "points = 40\nhidden = true")
+    )
+    assignment = load_assignment(folder)
+    assert [(c.name, c.hidden) for c in assignment.checks] == [
+        ("double", False),
+        ("gradient", True),
+    ]
+    bad = tmp_path / "bad.py"
+    bad.write_text("def double(x):\n    return x\n\ndef grad_half_square(x):\n    return 2 * x\n")
+    code, result = grade_json(str(folder), bad)
+    assert code == 0 and result["score"] == 0
+    assert [(c["name"], c["passed"], c["hidden"]) for c in result["checks"]] == [
+        ("double", False, False),
+        ("gradient", False, True),
+    ]
+    for check in result["checks"]:
+        assert set(check) == {"name", "passed", "score", "max_score", "message", "hidden"}
+    assert "relative error" in result["checks"][1]["message"]  # the CLI shows everything
+    report = run_grader("grade", str(folder), str(bad)).stdout
+    assert "[FAIL] gradient  0/40  (hidden)" in report
+    assert "[FAIL] double  0/60\n" in report
+
+
+@pytest.mark.parametrize("value", ['"yes"', "1", "[true]", "{ value = true }"])
+def test_hidden_must_be_a_boolean(tmp_path: Path, value: str) -> None:
+    folder = make_assignment(
+        tmp_path, spec=SPEC.replace("points = 40", f"points = 40\nhidden = {value}")
+    )
+    with pytest.raises(AssignmentError) as info:
+        load_assignment(folder)
+    assert info.value.field == "hidden"
+    assert info.value.message.startswith(
+        f"{folder / 'assignment.toml'}: checks[1]: hidden must be true or false, not "
+    )
+
+
+def test_a_misspelled_hidden_says_what_was_meant(tmp_path: Path) -> None:
+    folder = make_assignment(
+        tmp_path, spec=SPEC.replace("points = 40", "points = 40\nhiden = true")
+    )
+    with pytest.raises(
+        AssignmentError, match=r"checks\[1\]: unknown key 'hiden' \(did you mean 'hidden'\?\)"
+    ):
+        load_assignment(folder)
+    proc = run_grader("validate", "--reference-only", str(folder))
+    assert proc.returncode == 2 and "did you mean 'hidden'?" in proc.stderr, proc.stderr
+
+
 def test_missing_reference_function_is_reported_against_its_field(tmp_path: Path) -> None:
     folder = make_assignment(tmp_path, reference="def double(x):\n    return 2 * x\n")
     with pytest.raises(AssignmentError) as info:

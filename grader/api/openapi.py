@@ -70,13 +70,23 @@ SCHEMAS: dict[str, Any] = {
     },
     "Check": {
         "type": "object",
-        "required": ["name", "passed", "score", "max_score", "message"],
+        "required": ["name", "passed", "score", "max_score", "message", "hidden", "withheld"],
         "properties": {
             "name": {"type": "string"},
             "passed": {"type": "boolean"},
             "score": NUM,
             "max_score": NUM,
-            "message": {"type": "string"},
+            "message": {"type": "string", "description": "empty when withheld"},
+            "hidden": {
+                "type": "boolean",
+                "description": "the assignment marks the check hidden: its student sees only "
+                "its name, result and points until full_feedback_at",
+            },
+            "withheld": {
+                "type": "boolean",
+                "description": "its message and plots are withheld from the asker for now "
+                "(never from a token: tokens act as the course's staff)",
+            },
         },
     },
     "Plot": {
@@ -112,6 +122,7 @@ SCHEMAS: dict[str, Any] = {
             "max_score",
             "error",
             "checks",
+            "full_feedback_at",
             "created_at",
             "graded_at",
             "url",
@@ -135,6 +146,12 @@ SCHEMAS: dict[str, Any] = {
             "max_score": NUM_OR_NULL,
             "error": STR_OR_NULL,
             "checks": {"type": "array", "items": _ref("Check")},
+            "full_feedback_at": {
+                **TIME_OR_NULL,
+                "description": "when the student sees the details of its hidden checks (their "
+                "own due date, when the release shows full feedback after it); null: at once, or "
+                "no check is hidden",
+            },
             "created_at": TIME,
             "graded_at": TIME_OR_NULL,
             "url": {"type": "string"},

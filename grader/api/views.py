@@ -8,15 +8,21 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from grader.api.auth import authenticate
 from grader.courses import Release
 from grader.errors import BadRequest
 from grader.gradebook import gradebook
-from grader.http_common import services, submission_file, submission_or_404, submission_plot
+from grader.http_common import (
+    services,
+    submission_file,
+    submission_or_404,
+    submission_plot,
+    viewer,
+)
 from grader.intake import Uploader, resolve_release
-from grader.models import GradingRun, Submission
+from grader.models import GradingRun, Submission, utcnow
 from grader.operations import (
     accept_submission,
     admit_upload,
@@ -24,7 +30,7 @@ from grader.operations import (
     get_assignment,
     list_assignments,
 )
-from grader.stored_plots import submission_plots
+from grader.visible_feedback import shown
 
 bp = Blueprint("api", __name__)
 
@@ -49,8 +55,10 @@ def assignment_json(row: Any) -> dict[str, Any]:
     }
 
 
-def submission_json(sub: Submission) -> dict[str, Any]:
-    run = sub.latest_run
+def submission_json(session: Session, sub: Submission) -> dict[str, Any]:
+    """The submission as the asker sees it: a hidden check's details are withheld as on
+    the result page (``grader.visible_feedback``; a token acts as staff, who see them)."""
+    feedback = shown(session, sub, viewer(), utcnow())
     return {
         "id": sub.id,
         "assignment": sub.assignment.slug,
@@ -63,7 +71,8 @@ def submission_json(sub: Submission) -> dict[str, Any]:
         "score": sub.score,
         "max_score": sub.max_score,
         "error": sub.error,
-        "checks": [c.to_dict() for c in run.checks] if run and sub.finished else [],
+        "checks": [c.to_dict() for c in feedback.checks],
+        "full_feedback_at": iso(feedback.full_feedback_at),
         "created_at": iso(sub.created_at),
         "graded_at": iso(sub.graded_at),
         "url": url_for("api.get_submission", submission_id=sub.id, _external=True),
@@ -76,7 +85,7 @@ def submission_json(sub: Submission) -> dict[str, Any]:
                     "api.get_submission_plot", submission_id=sub.id, name=name, _external=True
                 ),
             }
-            for name in submission_plots(sub)
+            for name in feedback.plots
         ],
     }
 
@@ -177,7 +186,7 @@ def create_submission(slug: str) -> tuple[Response, int, dict[str, str]]:
 @bp.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
     with services().db.session() as session:
-        return jsonify(submission_json(submission_or_404(session, submission_id)))
+        return jsonify(submission_json(session, submission_or_404(session, submission_id)))
 
 
 @bp.get("/submissions/<submission_id>/file")
@@ -228,4 +237,4 @@ def list_submissions() -> Response:
                 User.login == request.args["student"]
             )
         subs = session.scalars(query).all()
-        return jsonify([submission_json(s) for s in subs])
+        return jsonify([submission_json(session, s) for s in subs])

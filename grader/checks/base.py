@@ -77,7 +77,15 @@ class Check:
     kind: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ("points",)
     #: the other keys a check of this kind may have (a subclass adds its own)
-    optional: ClassVar[tuple[str, ...]] = ("kind", "function", "name", "dims", "args", "seconds")
+    optional: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "function",
+        "name",
+        "dims",
+        "args",
+        "seconds",
+        "hidden",
+    )
 
     def __init__(self, spec: dict, *, dims: list[dict], source: str) -> None:
         self.spec = spec
@@ -102,6 +110,14 @@ class Check:
             if "name" not in arg:
                 raise AssignmentError(f"{source}: every argument needs a name", field="name")
         self.seconds = spec.get("seconds")
+        hidden = spec.get("hidden", False)
+        if not isinstance(hidden, bool):
+            raise AssignmentError(
+                f"{source}: hidden must be true or false, not {hidden!r}", field="hidden"
+            )
+        #: its student sees only its name, result and points until the due date, when the
+        #: release shows full feedback after it (``grader.visible_feedback``)
+        self.hidden = hidden
 
     # -- subclasses implement these two ------------------------------------------------
     def plan(self, rng: np.random.Generator, ctx: Context) -> tuple[Task, Any]:
@@ -130,6 +146,7 @@ class Check:
             passed=passed,
             message=message,
             details=details,
+            hidden=self.hidden,
         )
 
 

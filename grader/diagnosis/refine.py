@@ -10,6 +10,10 @@ checks are judged:
   named mistake, that is the root cause: the caller's feedback names it, in that function;
 * a failed training run gets its own observations (a loss that goes up or stays flat,
   parameters that never change).
+
+A check marked ``hidden`` may have its feedback withheld from its student until the due
+date, so its diagnosis is named as the root cause only in the feedback of other hidden
+checks, never in a check whose feedback is always shown.
 """
 
 from __future__ import annotations
@@ -42,13 +46,17 @@ def _refine(results: list, checks: list, ctx) -> None:
     reference = getattr(ctx, "reference", None)
     passed: dict[str, bool] = {}
     own: dict[str, list[dict]] = {}
+    #: the same, from checks that are not hidden: what a shown check may quote
+    shown: dict[str, list[dict]] = {}
     for check, result in zip(checks, results, strict=True):
         if check.kind not in DIRECT or not check.function:
             continue
         passed[check.function] = passed.get(check.function, True) and result.passed
         mine = [e for e in result.details.get("diagnosis") or [] if _where(e) == check.function]
-        if not result.passed and mine and check.function not in own:
-            own[check.function] = mine
+        if not result.passed and mine:
+            own.setdefault(check.function, mine)
+            if not getattr(check, "hidden", False):
+                shown.setdefault(check.function, mine)
     catalogue = catalogue_for(reference) if reference is not None else None
     for check, result in zip(checks, results, strict=True):
         if result.passed:
@@ -68,14 +76,19 @@ def _refine(results: list, checks: list, ctx) -> None:
                 f"own check: the difference comes from how `{function or 'training'}` "
                 "uses it"
             )
+        quotable = own if getattr(check, "hidden", False) else shown
         uses = _dependencies(catalogue, check) - {function}
-        roots = [name for name in own if name in uses and not (_calls(catalogue, name) & set(own))]
+        roots = [
+            name
+            for name in quotable
+            if name in uses and not (_calls(catalogue, name) & set(quotable))
+        ]
         if roots:
             at_root = [e for e in entries if _where(e) in roots]
             entries = at_root or [
                 {**e, "sentence": _via(function, root, e), "checked": function}
                 for root in roots
-                for e in own[root][:1]
+                for e in quotable[root][:1]
             ]
         _rewrite(result, entries, notes)
 

@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 
 from grader import http_common
 from grader.errors import BadRequest, SubmissionRejected, UploadRefused
-from grader.http_common import NotFound, services, submission_or_404
+from grader.http_common import NotFound, services, submission_or_404, viewer
 from grader.intake import Uploader
 from grader.jobs import request_overdue_plots
-from grader.models import Submission
+from grader.models import Submission, utcnow
 from grader.operations import (
     accept_submission,
     admit_upload,
@@ -23,7 +23,8 @@ from grader.operations import (
     get_assignment,
     list_assignments,
 )
-from grader.stored_plots import plot_caption, plots_overdue, plots_pending, submission_plots
+from grader.stored_plots import plot_caption, plots_overdue, plots_pending
+from grader.visible_feedback import shown
 from grader.web.forms import UploadForm
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
@@ -221,7 +222,8 @@ def submission(submission_id: str) -> str:
             )
         run = sub.latest_run
         output = _output(run.log if run else None)
-        plots = [(name, plot_caption(name)) for name in submission_plots(sub)]
+        feedback = shown(session, sub, viewer(), utcnow())
+        plots = [(name, plot_caption(name)) for name in feedback.plots]
         pending = plots_pending(sub)
         if (overdue := plots_overdue(sub)) is not None:  # drawn again, not here
             pending = request_overdue_plots(services().queue, overdue, sub.id) or pending
@@ -236,6 +238,7 @@ def submission(submission_id: str) -> str:
             summary=_summary(run, failed),
             sub=sub,
             run=run,
+            feedback=feedback,
             attempts=attempts,
             output=output,
             plots=plots,

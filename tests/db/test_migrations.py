@@ -76,20 +76,61 @@ def insert_old_rows(url: str, status: str, run: bool = False) -> None:
     database.dispose()
 
 
+def insert_graded_rows_of_0006(url: str) -> None:
+    """A student's graded submission with one stored check, as schema 0006 stored them."""
+    database = Database(url)
+    with database.engine.begin() as conn:
+        for sql in (
+            "INSERT INTO assignments (id, slug, title, description, version, digest, max_score,"
+            " path, functions, created_at, updated_at) VALUES (1, 'a', 'A', '', 1, 'd', 10,"
+            " '/x', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO releases (id, course_id, assignment_id, penalty_kind, penalty_value,"
+            " counts, feedback, created_at) SELECT 1, id, 1, 'none', 0, 'last', 'after_due',"
+            " CURRENT_TIMESTAMP FROM courses WHERE slug = 'default'",
+            "INSERT INTO users (id, login, display_name, is_admin, created_at) VALUES"
+            " (1, 'alice', 'alice', FALSE, CURRENT_TIMESTAMP)",
+            "INSERT INTO submissions (id, assignment_id, release_id, user_id, filename,"
+            " blob_sha256, size, status, score, created_at) VALUES ('s1', 1, 1, 1, 'hw.py',"
+            " :sha, 3, 'graded', 5, CURRENT_TIMESTAMP)",
+            "INSERT INTO grading_runs (id, submission_id, assignment_version, assignment_digest,"
+            " status, started_at) VALUES (1, 's1', 1, 'd', 'graded', CURRENT_TIMESTAMP)",
+            "INSERT INTO check_results (id, run_id, position, name, passed, score, max_score,"
+            " message) VALUES (1, 1, 0, 'sigmoid', FALSE, 0, 5, 'expected 0.5, got 1')",
+        ):
+            conn.execute(text(sql), {"sha": "0" * 64})
+    database.dispose()
+
+
 def test_previous_schema_with_data_is_upgraded(database_factory):
+    """Rows of the schema before the latest revision (0006) survive the upgrade: a stored
+    check graded before checks could be hidden is not hidden; the downgrade keeps it."""
     url = database_factory(empty=True)
     steps = revisions(url)
-    assert len(steps) >= 2
+    assert steps[-2:] == ["0006", "0007"]  # a new revision: insert rows of its previous one
     upgrade(url, steps[-2])
-    insert_old_rows(url, "queued")
+    insert_graded_rows_of_0006(url)
     upgrade(url)
     assert schema_diff(url) == []
     database = Database(url)
-    with database.engine.connect() as conn:
-        row = conn.execute(text("SELECT id, status, filename FROM submissions")).one()
-        assert tuple(row) == ("s1", "queued", "hw.py")
-        assert "api_tokens" in inspect(conn).get_table_names()
-    database.dispose()
+    query = text(
+        "SELECT s.id, s.status, s.filename, c.name, c.message FROM submissions s"
+        " JOIN grading_runs g ON g.submission_id = s.id JOIN check_results c ON c.run_id = g.id"
+    )
+    try:
+        with database.engine.connect() as conn:
+            row = conn.execute(query).one()
+            assert tuple(row) == ("s1", "graded", "hw.py", "sigmoid", "expected 0.5, got 1")
+            assert "api_tokens" in inspect(conn).get_table_names()
+        with database.session() as session:
+            run = session.get(GradingRun, 1)
+            assert run is not None and [c.hidden for c in run.checks] == [False]
+        downgrade(url, steps[-2])
+        with database.engine.connect() as conn:
+            assert tuple(conn.execute(query).one())[3:] == ("sigmoid", "expected 0.5, got 1")
+            columns = {c["name"] for c in inspect(conn).get_columns("check_results")}
+            assert "hidden" not in columns
+    finally:
+        database.dispose()
 
 
 def test_runs_from_before_plots_are_upgraded(database_factory):
