@@ -84,7 +84,9 @@ def assignment(slug: str) -> Any:
     course_id = None
     if request.method == "POST" and current_user.is_authenticated:
         course_id = _course_of(slug)
-    return assignment_page(row, course_id, url_for("web.assignment", slug=slug))
+    courses = _courses_of(slug) if request.method == "GET" else []
+    context = {"released_in": courses} if len(courses) > 1 else None
+    return assignment_page(row, course_id, url_for("web.assignment", slug=slug), context)
 
 
 def assignment_page(row: Any, course_id: int | None, action: str, context: Any = None) -> Any:
@@ -163,25 +165,32 @@ def assignment_starter(slug: str) -> Response:
     )
 
 
-def _course_of(slug: str) -> int | None:
-    """The course the signed-in user uploads ``slug`` in: one of theirs that released it
-    (a real course before the default one); None (then refused as unknown) if none."""
+def _courses_of(slug: str) -> list[Any]:
+    """The signed-in user's courses that released ``slug``: (id, slug, title), the real
+    courses before the default one."""
     from grader.courses import DEFAULT_COURSE, Course, Release
     from grader.models import Assignment
 
+    if not current_user.is_authenticated:
+        return []
     mine = list(current_user.viewer.roles)
     with services().db.session() as session:
         rows = session.execute(
-            select(Course.id, Course.slug)
+            select(Course.id, Course.slug, Course.title)
             .join(Release, Release.course_id == Course.id)
             .join(Assignment, Assignment.id == Release.assignment_id)
             .where(Assignment.slug == slug, Course.id.in_(mine))
             .order_by(Course.id)
         ).all()
-    ordered = sorted(rows, key=lambda r: r.slug == DEFAULT_COURSE)
-    if not ordered:
+    return sorted(rows, key=lambda r: r.slug == DEFAULT_COURSE)
+
+
+def _course_of(slug: str) -> int | None:
+    """The course an upload to ``slug``'s own page lands in: the first of ``_courses_of``."""
+    courses = _courses_of(slug)
+    if not courses:
         raise NotFound(f"{slug!r} is not an assignment of your courses.")
-    return ordered[0].id
+    return courses[0].id
 
 
 @bp.get("/me/submissions")

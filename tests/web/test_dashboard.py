@@ -354,6 +354,10 @@ def test_a_student_in_two_courses_uploads_in_the_course_the_address_names(app, c
         enrol(s, second, s.get(User, nn["ada"]), "student")
         release_assignment(s, second, get_assignment(s, "chain-rule"), policy.ReleasePolicy())
     sign_in(app, client, "ada", role=None)
+    both = client.get("/assignments/chain-rule").get_data(True)
+    assert 'href="/courses/nn/assignments/chain-rule"' in both
+    assert 'href="/courses/nn-b/assignments/chain-rule"' in both
+    assert 'name="file"' not in both  # which course's deadline? the course's page says
     page = "/courses/nn-b/assignments/chain-rule"
     html = client.get(page).get_data(True)
     assert 'id="check-points"' in html and "starter notebook" in html
