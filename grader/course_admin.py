@@ -58,6 +58,7 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
     admin: bool = False,
+    home_course: Course | None = None,
 ) -> User:
     login = one_line(login, "login", MAX_LOGIN)
     email = email.strip().lower() if email and email.strip() else None
@@ -72,6 +73,7 @@ def create_user(
         email=email,
         display_name=(display_name or "").strip() or login,
         is_admin=admin,
+        home_course_id=home_course.id if home_course else None,
     )
     session.add(user)
     session.flush()
@@ -83,7 +85,7 @@ def student_for_upload(session: Session, course: Course, login: str) -> Enrollme
     holds the roster, so a student it names for the first time is enrolled here."""
     user = find_user(session, login)
     if user is None:
-        user = create_user(session, login)
+        user = create_user(session, login, home_course=course)
     enrollment = session.scalar(
         select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id)
     )
@@ -99,8 +101,9 @@ def issue_sign_in_link(
     created_by: User | None = None,
     lifetime: timedelta = LINK_LIFETIME,
 ) -> str:
-    """A new single-use link token for ``user``; earlier unused links stay valid until used
-    or expired. Returns the plain token (shown once)."""
+    """A new single-use link token for ``user``; their earlier unused links stop working.
+    Returns the plain token (shown once)."""
+    spend_sign_in_links(session, user.id)
     row, plain = SignInLink.generate(
         user.id, lifetime, created_by_id=created_by.id if created_by else None
     )
@@ -110,16 +113,32 @@ def issue_sign_in_link(
 
 
 def may_issue_link(session: Session, viewer: access.Viewer, user: User) -> bool:
-    """A sign-in link signs in as its user, so an instructor hands one only to someone
-    whose every enrolment is in a course they manage and who is no site administrator:
-    a link must not reach into other courses' work or powers they do not have."""
+    """A sign-in link signs in as its user, so an instructor hands one only to an account
+    made for a course they teach (by its roster or its LMS) that is a student's, and only
+    a student's, in courses they teach: never to staff, administrators, accounts an
+    administrator made, or people with work in other courses."""
     if viewer.admin:
         return True
-    if user.is_admin:
+    if user.is_admin or user.home_course_id is None:
         return False
-    courses = session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == user.id))
-    found = list(courses)
-    return bool(found) and all(access.manages(viewer, course_id) for course_id in found)
+    if not access.manages(viewer, user.home_course_id):
+        return False
+    enrolled = session.execute(
+        select(Enrollment.course_id, Enrollment.role).where(Enrollment.user_id == user.id)
+    ).all()
+    return bool(enrolled) and all(
+        role == "student" and access.manages(viewer, course_id) for course_id, role in enrolled
+    )
+
+
+def spend_sign_in_links(session: Session, user_id: int, now: datetime | None = None) -> None:
+    """Mark every unused link of the user used: a new link or a new password makes the
+    older links worthless."""
+    session.execute(
+        update(SignInLink)
+        .where(SignInLink.user_id == user_id, SignInLink.used_at.is_(None))
+        .values(used_at=now or utcnow())
+    )
 
 
 def redeem_sign_in_link(session: Session, token: str, now: datetime | None = None) -> User | None:

@@ -46,6 +46,11 @@ class User(Base):
     #: argon2 hash; None: signs in only through links (or an LMS)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the course the account was made for (its roster, its LMS): the only course whose
+    #: instructors may hand it sign-in links; None: made by an administrator
+    home_course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", name="fk_users_home_course_id")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     identities: Mapped[list[ExternalIdentity]] = relationship(

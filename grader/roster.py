@@ -135,7 +135,11 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
         if user is None:
             try:
                 user = create_user(
-                    session, person.login, display_name=person.name, email=person.email
+                    session,
+                    person.login,
+                    display_name=person.name,
+                    email=person.email,
+                    home_course=course,
                 )
             except BadRequest as exc:
                 raise RosterError(f"line {person.line}: {exc.message}") from exc

@@ -73,9 +73,17 @@ def user_create(
     with instance() as (svc, config):
         try:
             with svc.db.begin() as session:
-                user = create_user(session, login, display_name=name, email=email, admin=admin)
-                if course:
-                    enrol(session, get_course(session, course), user, role)
+                home = get_course(session, course) if course else None
+                user = create_user(
+                    session,
+                    login,
+                    display_name=name,
+                    email=email,
+                    admin=admin,
+                    home_course=home if role == "student" else None,
+                )
+                if home is not None:
+                    enrol(session, home, user, role)
                 token = issue_sign_in_link(session, user)
         except GraderError as exc:
             raise _fail(exc) from exc

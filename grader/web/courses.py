@@ -257,7 +257,10 @@ def sign_in_links(course: str) -> Any:
         course_or_404(session, course, access.manages)
     if not ButtonForm().validate_on_submit():
         raise BadRequest("The form has expired; reload the page and try again.")
-    wanted = request.form.get("user", type=int)
+    raw = request.form.get("user")
+    if raw is not None and not raw.isdigit():
+        raise BadRequest("'user' is the number of a person of this course.", field="user")
+    wanted = int(raw) if raw is not None else None
     with services().db.begin() as session:
         row = course_or_404(session, course, access.manages)
         query = (

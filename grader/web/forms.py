@@ -34,6 +34,8 @@ class LinkForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
+    #: asked unless this session began with a sign-in link (which stands for a reset)
+    current = PasswordField("Current password")
     password = PasswordField("New password", validators=[DataRequired("Enter a password.")])
     confirm = PasswordField(
         "The same again", validators=[EqualTo("password", "The two passwords differ.")]

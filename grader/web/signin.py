@@ -8,13 +8,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_login import logout_user as flask_logout
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from grader import access, passwords
-from grader.course_admin import find_user, redeem_sign_in_link
+from grader.course_admin import find_user, redeem_sign_in_link, spend_sign_in_links
 from grader.courses import Enrollment, User
 from grader.http_common import services
 from grader.web.forms import LinkForm, PasswordForm, SignInForm
@@ -22,6 +23,8 @@ from grader.web.views import bp
 
 WRONG = "Wrong login or password."
 FAILURES = "failed sign-ins"
+#: the session began with a sign-in link: a new password needs no current one
+BY_LINK = "signed_in_by_link"
 
 
 class SignedIn(UserMixin):
@@ -107,6 +110,7 @@ def sign_in() -> Any:
             signed = load(str(user_id))
             assert signed is not None
             login_user(signed)
+            cookie.pop(BY_LINK, None)
             return redirect(_local(request.args.get("next")), code=303)
         _count_failure(keys)
         form.password.errors = [WRONG]
@@ -134,6 +138,7 @@ def sign_in_link(token: str) -> Any:
     signed = load(str(user_id))
     assert signed is not None
     login_user(signed)
+    cookie[BY_LINK] = True
     return redirect(url_for("web.account_password"), code=303)
 
 
@@ -142,20 +147,32 @@ def sign_in_link(token: str) -> Any:
 def account_password() -> Any:
     form = PasswordForm()
     status, done = 200, False
+    with services().db.session() as db_session:
+        user = db_session.get(User, int(current_user.id))
+        assert user is not None
+        stored = user.password_hash
+    needs_current = stored is not None and not cookie.get(BY_LINK)
     if form.validate_on_submit():
         problem = passwords.weakness(form.password.data)
-        if problem:
+        if needs_current and not passwords.verify(stored, form.current.data or ""):
+            form.current.errors = ["That is not your current password."]
+            status = 400
+        elif problem:
             form.password.errors = [problem]
             status = 400
         else:
-            with services().db.begin() as session:
-                user = session.get(User, int(current_user.id))
+            with services().db.begin() as db_session:
+                user = db_session.get(User, int(current_user.id))
                 assert user is not None
                 user.password_hash = passwords.hash_password(form.password.data)
-            done = True
+                spend_sign_in_links(db_session, user.id)
+            cookie.pop(BY_LINK, None)
+            done, needs_current = True, True
     elif request.method == "POST":
         status = 400
-    return render_template("password.html", form=form, done=done), status
+    return render_template(
+        "password.html", form=form, done=done, needs_current=needs_current
+    ), status
 
 
 @bp.post("/sign-out")

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from grader.db import Database, alembic_config, current_revision, downgrade, upgrade
+from grader.courses import User
 from grader.models import Base, GradingRun
 
 pytestmark = pytest.mark.databases
@@ -102,12 +103,14 @@ def insert_graded_rows_of_0006(url: str) -> None:
 
 
 def test_previous_schema_with_data_is_upgraded(database_factory):
-    """Rows of the schema before the latest revision (0006) survive the upgrade: a stored
-    check graded before checks could be hidden is not hidden; the downgrade keeps it."""
+    """Rows of schema 0006 survive the revisions since: a stored check graded before
+    checks could be hidden is not hidden (0007); a user from before has no home course
+    (0008: only an administrator hands them links); the downgrade keeps the rows."""
     url = database_factory(empty=True)
     steps = revisions(url)
-    assert steps[-2:] == ["0006", "0007"]  # a new revision: insert rows of its previous one
-    upgrade(url, steps[-2])
+    # a new revision: add what its rows must become below, and keep this list whole
+    assert steps[steps.index("0006") :] == ["0006", "0007", "0008"]
+    upgrade(url, "0006")
     insert_graded_rows_of_0006(url)
     upgrade(url)
     assert schema_diff(url) == []
@@ -124,11 +127,16 @@ def test_previous_schema_with_data_is_upgraded(database_factory):
         with database.session() as session:
             run = session.get(GradingRun, 1)
             assert run is not None and [c.hidden for c in run.checks] == [False]
-        downgrade(url, steps[-2])
+            user = session.get(User, 1)
+            assert user is not None and (user.login, user.home_course_id) == ("alice", None)
+        downgrade(url, "0006")
         with database.engine.connect() as conn:
             assert tuple(conn.execute(query).one())[3:] == ("sigmoid", "expected 0.5, got 1")
             columns = {c["name"] for c in inspect(conn).get_columns("check_results")}
             assert "hidden" not in columns
+            columns = {c["name"] for c in inspect(conn).get_columns("users")}
+            assert "home_course_id" not in columns
+            assert conn.execute(text("SELECT login FROM users")).scalar() == "alice"
     finally:
         database.dispose()
 

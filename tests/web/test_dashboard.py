@@ -86,7 +86,8 @@ def nn(app):
             ("ada", "student"),
             ("alan", "student"),
         ]:
-            user = find_user(s, login) or create_user(s, login)
+            home = course if role == "student" else None  # as its roster would make them
+            user = find_user(s, login) or create_user(s, login, home_course=home)
             enrol(s, course, user, role)
             ids[login] = user.id
         release_assignment(
@@ -312,40 +313,83 @@ def test_an_extension_from_the_person_page(app, prof, nn):
 
 
 @pytest.mark.databases
+def redeem(app, link_token: str):
+    """A new browser that follows the link and presses its button: (client, status)."""
+    visitor = app.test_client()
+    page = visitor.get(f"/sign-in/{link_token}").get_data(True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return visitor, visitor.post(f"/sign-in/{link_token}", data={"csrf_token": token}).status_code
+
+
+def links_on(response) -> dict[str, str]:
+    html = response.get_data(True)
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td>[^<]*</td><td><code class=\"link\">[^<]*"
+        r"/sign-in/([^<]+)</code>",
+        html,
+    )
+    return dict(rows)
+
+
+@pytest.mark.databases
 def test_sign_in_links_reach_only_the_instructors_own_students(app, prof, nn):
     with Services.of(app).db.begin() as s:
         other = create_course(s, "other", "Other")
         enrol(s, other, s.get(User, nn["alan"]), "student")  # alan is also elsewhere
         enrol(s, get_course(s, "nn"), create_user(s, "boss", admin=True), "student")
-    token = csrf(prof, "/courses/nn/people")
-    response = prof.post("/courses/nn/people/sign-in-links", data={"csrf_token": token})
+        create_user(s, "future", email="future@uni.example")  # made by an administrator
+    people = "/courses/nn/people"
+    # a roster may enrol an account made elsewhere, but that gives no power over it
+    imported = prof.post(
+        people,
+        data={"csrf_token": csrf(prof, people), "text": "name,email\nF,future@uni.example\n"},
+    )
+    assert imported.status_code == 200
+    response = prof.post(f"{people}/sign-in-links", data={"csrf_token": csrf(prof, people)})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    html = response.get_data(True)
-    links = re.findall(r'<code class="link">[^<]*/sign-in/([^<]+)</code>', html)
-    assert len(links) == 1 and "<td>ada</td>" in html
-    assert re.search(r"No link for alan, boss", html)
-    visitor = app.test_client()
-    page = visitor.get(f"/sign-in/{links[0]}").get_data(True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    signed = visitor.post(f"/sign-in/{links[0]}", data={"csrf_token": token})
-    assert signed.status_code == 303
-    assert "<span>ada</span>" in visitor.get("/me/submissions").get_data(True)
-    again = app.test_client()
-    page = again.get(f"/sign-in/{links[0]}").get_data(True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert again.post(f"/sign-in/{links[0]}", data={"csrf_token": token}).status_code == 400
-    # one person's link, from their page: refused for alan, who is in a course prof does not
-    # teach (the link would open that course's work too)
-    person = f"/courses/nn/people/{nn['alan']}"
-    assert 'id="person-link"' not in prof.get(person).get_data(True)
-    response = prof.post(
-        "/courses/nn/people/sign-in-links",
-        data={"csrf_token": csrf(prof, person), "user": nn["alan"]},
+    first = links_on(response)
+    assert list(first) == ["ada"]
+    assert "No link for alan, boss, future:" in response.get_data(True)
+
+    # one person's link, from their page: a new one spends the older
+    person = f"/courses/nn/people/{nn['ada']}"
+    assert 'id="person-link"' in prof.get(person).get_data(True)
+    second = links_on(
+        prof.post(
+            f"{people}/sign-in-links", data={"csrf_token": csrf(prof, person), "user": nn["ada"]}
+        )
     )
-    assert response.status_code == 200
-    assert "No link for alan:" in response.get_data(True)
-    assert "/sign-in/" not in response.get_data(True).split("<main>")[1]
+    assert list(second) == ["ada"] and second["ada"] != first["ada"]
+    assert redeem(app, first["ada"])[1] == 400
+    ada, status = redeem(app, second["ada"])
+    assert status == 303
+    assert "<span>ada</span>" in ada.get("/me/submissions").get_data(True)
+    assert redeem(app, second["ada"])[1] == 400  # single use
+    # signed in by the link, ada sets a password without an old one; then it is asked
+    page = "/account/password"
+    new = {"password": "correct horse battery", "confirm": "correct horse battery"}
+    assert ada.post(page, data={"csrf_token": csrf(ada, page), **new}).status_code == 200
+    again = {"password": "another long secret", "confirm": "another long secret"}
+    response = ada.post(page, data={"csrf_token": csrf(ada, page), **again})
+    assert response.status_code == 400 and "not your current password" in response.get_data(True)
+    ok = {**again, "current": "correct horse battery"}
+    assert ada.post(page, data={"csrf_token": csrf(ada, page), **ok}).status_code == 200
+
+    for login in ("alan", "future", "tia"):  # elsewhere too; an administrator's; staff
+        with Services.of(app).db.session() as s:
+            user_id = find_user(s, login).id
+        page = f"/courses/nn/people/{user_id}"
+        assert 'id="person-link"' not in prof.get(page).get_data(True)
+        response = prof.post(
+            f"{people}/sign-in-links", data={"csrf_token": csrf(prof, page), "user": user_id}
+        )
+        assert response.status_code == 200 and links_on(response) == {}, login
+        assert f"No link for {login}:" in response.get_data(True)
+    response = prof.post(
+        f"{people}/sign-in-links", data={"csrf_token": csrf(prof, people), "user": "abc"}
+    )
+    assert response.status_code == 400 and links_on(response) == {}
 
 
 def test_a_student_in_two_courses_uploads_in_the_course_the_address_names(app, client, nn):
