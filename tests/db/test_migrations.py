@@ -9,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from grader.db import Database, alembic_config, current_revision, downgrade, upgrade
 from grader.courses import User
+from grader.db import Database, alembic_config, current_revision, downgrade, upgrade
 from grader.models import Base, GradingRun
 
 pytestmark = pytest.mark.databases
