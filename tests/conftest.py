@@ -23,3 +23,19 @@ def _bubblewrap() -> None:
         pytest.exit(
             "bubblewrap is missing: run `make setup` (Debian package bubblewrap)", returncode=3
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that share a sandbox group, or one grading of a corpus file, rely on
+    ``--dist loadgroup`` sending their group to one worker; pytest-xdist marks them by
+    rewriting their node ids. If an upgrade breaks that, the groups would be silently
+    ignored (seen with pytest 9): fail the run instead."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    grouped = [item for item in items if item.get_closest_marker("xdist_group")]
+    if grouped and "@" not in grouped[0].nodeid:
+        raise pytest.UsageError(
+            "--dist loadgroup is not in effect (xdist_group markers are ignored by this "
+            "pytest / pytest-xdist pair); see the pytest pin in pyproject.toml"
+        )
