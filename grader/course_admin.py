@@ -26,7 +26,7 @@ from grader.db import changed_rows
 from grader.errors import BadRequest, NotFound
 from grader.models import Assignment, utcnow
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 #: how long a sign-in link an instructor hands out stays valid
 LINK_LIFETIME = timedelta(days=3)
 
@@ -169,7 +169,8 @@ def create_course(session: Session, slug: str, title: str, timezone: str = "UTC"
     slug = slug.strip()
     if not SLUG.fullmatch(slug):
         raise BadRequest(
-            "a course slug is lower-case letters, digits and dashes (at most 100)", field="slug"
+            "a course slug is lower-case letters, digits and dashes (not at its ends; at most 100)",
+            field="slug",
         )
     try:
         policy.zone(timezone)
@@ -237,7 +238,36 @@ def release_assignment(
     for field in policy.ReleasePolicy.__dataclass_fields__:
         setattr(row, field, getattr(rules, field))
     session.flush()
+    reapply_deadlines(session, row)
     return row
+
+
+def reapply_deadlines(session: Session, release: Release, user_id: int | None = None) -> int:
+    """Price the uploads already made again under the release's deadlines as they are now
+    (and each student's extension): a due date moved later, or an extension, waives a
+    penalty already applied; one moved earlier applies it. Nothing is refused after the
+    fact. Returns how many uploads changed."""
+    from grader.models import Submission
+
+    rules = release.policy()
+    extensions = {
+        e.user_id: policy.Extension(e.due_at, e.late_until)
+        for e in session.scalars(select(Extension).where(Extension.release_id == release.id))
+    }
+    query = select(Submission).where(Submission.release_id == release.id)
+    if user_id is not None:
+        query = query.where(Submission.user_id == user_id)
+    changed = 0
+    for sub in session.scalars(query):
+        own = policy.deadlines(rules, extensions.get(sub.user_id) if sub.user_id else None)
+        late = own.due_at is not None and sub.created_at > own.due_at
+        factor = policy.late_factor(rules, own.due_at, sub.created_at)
+        if (sub.late, sub.late_factor) != (late, factor):
+            sub.late, sub.late_factor = late, factor
+            sub.counted_score = policy.counted_score(sub.score, factor)
+            changed += 1
+    session.flush()
+    return changed
 
 
 def find_release(session: Session, course: Course, assignment: Assignment) -> Release | None:
@@ -264,6 +294,15 @@ def grant_extension(
         policy.validate_extension(policy.Extension(due_at, late_until))
     except policy.PolicyError as exc:
         raise BadRequest(str(exc)) from exc
+    tz = session.get_one(Course, release.course_id).timezone
+    if release.due_at is None:
+        raise BadRequest("this release has no due date to extend", field="due_at")
+    if due_at <= release.due_at:
+        raise BadRequest(
+            f"an extension moves the due date later: {policy.show(due_at, tz)} is not after "
+            f"the release's {policy.show(release.due_at, tz)}",
+            field="due_at",
+        )
     row = session.scalar(
         select(Extension).where(Extension.release_id == release.id, Extension.user_id == user.id)
     )
@@ -272,4 +311,5 @@ def grant_extension(
         session.add(row)
     row.due_at, row.late_until = due_at, late_until
     session.flush()
+    reapply_deadlines(session, release, user.id)
     return row

@@ -40,10 +40,17 @@ def gradebook(session: Session, release: Release) -> list[dict[str, Any]]:
         .join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.course_id == release.course_id, Enrollment.role == "student")
     ).all()
+    staff = select(Enrollment.user_id).where(
+        Enrollment.course_id == release.course_id, Enrollment.role != "student"
+    )
     uploads = list(
         session.scalars(
             select(Submission)
-            .where(Submission.release_id == release.id, Submission.user_id.is_not(None))
+            .where(
+                Submission.release_id == release.id,
+                Submission.user_id.is_not(None),
+                Submission.user_id.not_in(staff),  # staff's trial uploads are no grades
+            )
             .order_by(Submission.created_at)
         )
     )
@@ -66,7 +73,7 @@ def _row(
     rules: policy.ReleasePolicy,
     release: Release,
 ) -> dict[str, Any]:
-    graded = [s for s in subs if s.status == "graded" and s.score is not None]
+    graded = [s for s in subs if s.has_grade]
     attempts = [policy.Attempt(s.id, s.created_at, s.counted_score) for s in graded]
     counted = policy.counted_attempt(rules, attempts)
     counted_sub = next((s for s in graded if counted and s.id == counted.key), None)

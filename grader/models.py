@@ -166,6 +166,15 @@ class Submission(Base):
         return self.status in FINISHED
 
     @property
+    def has_grade(self) -> bool:
+        """Graded, or graded before and being graded again (a regrade keeps the score it
+        replaces until the new one is written: a gradebook read meanwhile loses nothing)."""
+        waiting = (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
+        return self.score is not None and (
+            self.status == SubmissionStatus.GRADED or self.status in waiting
+        )
+
+    @property
     def latest_run(self) -> GradingRun | None:
         return self.runs[-1] if self.runs else None
 

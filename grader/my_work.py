@@ -57,7 +57,7 @@ def release_row(session: Session, release: Release, user_id: int, now: datetime)
         )
     )
     rules = release.policy()
-    graded = [s for s in subs if s.status == "graded" and s.counted_score is not None]
+    graded = [s for s in subs if s.has_grade and s.counted_score is not None]
     counted = policy.counted_attempt(
         rules, [policy.Attempt(s.id, s.created_at, s.counted_score) for s in graded]
     )

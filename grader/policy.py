@@ -6,17 +6,22 @@ compared in UTC and shown in the course's time zone."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 PENALTY_KINDS = ("none", "per_day", "factor")
 COUNTS = ("last", "best")
 FEEDBACK = ("immediately", "after_due")
 DAY = timedelta(days=1)
+
+
+#: more is "unlimited" in practice; the bound keeps the number a database integer
+MAX_ATTEMPTS = 1000
 
 
 class PolicyError(ValueError):
@@ -73,8 +78,16 @@ class Window:
         return self.phase in (Phase.OPEN, Phase.LATE)
 
 
+@functools.cache
+def _zones() -> frozenset[str]:
+    # "localtime" is the server's own zone and "Factory" no place at all
+    return frozenset(available_timezones()) - {"localtime", "Factory"}
+
+
 def zone(name: str) -> ZoneInfo:
     try:
+        if name not in _zones():
+            raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise PolicyError(
@@ -108,14 +121,18 @@ def validate(policy: ReleasePolicy) -> None:
         raise PolicyError("'late until' is before 'due at'")
     if policy.opens_at and policy.due_at and policy.due_at < policy.opens_at:
         raise PolicyError("'due at' is before 'opens at'")
+    if not math.isfinite(policy.penalty_value):
+        raise PolicyError("the late penalty is a finite number")
     if policy.penalty_kind not in PENALTY_KINDS:
         raise PolicyError(f"the late penalty is one of {', '.join(PENALTY_KINDS)}")
     if policy.penalty_kind == "per_day" and not 0 <= policy.penalty_value <= 100:
         raise PolicyError("a penalty per day is a percentage between 0 and 100")
     if policy.penalty_kind == "factor" and not 0 <= policy.penalty_value <= 1:
         raise PolicyError("a late factor is between 0 and 1 (0.5 halves a late score)")
-    if policy.max_attempts is not None and policy.max_attempts < 1:
-        raise PolicyError("the maximum number of attempts is at least 1 (or none)")
+    if policy.max_attempts is not None and not 1 <= policy.max_attempts <= MAX_ATTEMPTS:
+        raise PolicyError(
+            f"the maximum number of attempts is from 1 to {MAX_ATTEMPTS} (or none: unlimited)"
+        )
     if policy.counts not in COUNTS:
         raise PolicyError(f"the counted attempt is one of {', '.join(COUNTS)}")
     if policy.feedback not in FEEDBACK:

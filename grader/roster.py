@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.course_admin import create_user, enrol, find_user
-from grader.courses import ROLES, Course
+from grader.courses import ROLES, Course, Enrollment
 from grader.errors import BadRequest
 
 #: header names (compared case-insensitively) of each field, first match wins
@@ -25,6 +27,9 @@ ROLE = ("role",)
 #: Canvas gradebook exports carry a "Points Possible" row under the header
 SKIP_NAMES = ("points possible",)
 MAX_BYTES = 2 * 1024 * 1024
+#: people in one file: a class, not a site (one transaction holds the database meanwhile)
+MAX_PEOPLE = 5000
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class RosterError(BadRequest):
@@ -38,7 +43,7 @@ class Person:
     name: str
     email: str | None
     sis_id: str | None
-    role: str
+    role: str | None  # None: the file has no role column (keep an enrolled person's role)
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -49,11 +54,19 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
+def _delimiter(text: str) -> str:
+    """Commas; or what the header line is separated by (Moodle and spreadsheets in many
+    locales write semicolons, some exports tabs)."""
+    header = text.split("\n", 1)[0]
+    return max(",;\t", key=header.count) if header else ","
+
+
 def parse(text: str) -> list[Person]:
     """Every row as a Person, or RosterError naming the first bad line."""
     if len(text.encode()) > MAX_BYTES:
         raise RosterError(f"the roster is larger than {MAX_BYTES // 1024} KiB")
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    text = text.lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise RosterError("line 1: the roster is empty (a header line is expected)")
     header = rows[0]
@@ -97,19 +110,34 @@ def parse(text: str) -> list[Person]:
         login = cell("login") or email or ""
         if not login:
             raise RosterError(f"line {number}: no login or e-mail")
-        if len(login) > 200 or len(name) > 200 or any(ord(c) < 32 for c in login + name):
-            raise RosterError(f"line {number}: a login or name longer than 200 characters")
-        if email is not None and "@" not in email:
+        sis = cell("sis") or None
+        if any(ord(c) < 32 for c in login + name + (sis or "")):
+            raise RosterError(f"line {number}: a control character (a line break?) in a field")
+        for what, value, limit in (
+            ("login", login, 200),
+            ("name", name, 200),
+            ("e-mail", email or "", 320),
+            ("SIS id", sis or "", 100),
+        ):
+            if len(value) > limit:
+                raise RosterError(f"line {number}: the {what} is longer than {limit} characters")
+        if email is not None and not EMAIL_ADDRESS.fullmatch(email):
             raise RosterError(f"line {number}: {email!r} is not an e-mail address")
         key = login.lower()
         if key in seen:
             raise RosterError(f"line {number}: the login {login!r} is also on line {seen[key]}")
         seen[key] = number
-        role = (cell("role") or "student").lower()
-        role = {"teacher": "instructor", "teaching assistant": "ta"}.get(role, role)
-        if role not in ROLES:
-            raise RosterError(f"line {number}: unknown role {role!r} (one of {', '.join(ROLES)})")
-        people.append(Person(number, login, name or login, email, cell("sis") or None, role))
+        role: str | None = None
+        if cols["role"] is not None:
+            role = (cell("role") or "student").lower()
+            role = {"teacher": "instructor", "teaching assistant": "ta"}.get(role, role)
+            if role not in ROLES:
+                raise RosterError(
+                    f"line {number}: unknown role {role!r} (one of {', '.join(ROLES)})"
+                )
+        people.append(Person(number, login, name or login, email, sis, role))
+        if len(people) > MAX_PEOPLE:
+            raise RosterError(f"line {number}: a roster has at most {MAX_PEOPLE} people")
     if not people:
         raise RosterError("the roster has a header but no people")
     return people
@@ -126,6 +154,7 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
     """Create missing users and enrol everyone; the caller's transaction makes it all
     or nothing. An e-mail that belongs to another login is an error naming the line."""
     created = enrolled = updated = 0
+    had_instructor = _has_instructor(session, course)
     for person in people:
         user = find_user(session, person.login)  # an e-mail as login also finds by e-mail
         if user is not None and person.email and user.email not in (None, person.email):
@@ -144,8 +173,25 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
             except BadRequest as exc:
                 raise RosterError(f"line {person.line}: {exc.message}") from exc
             created += 1
-        was_enrolled = any(e.course_id == course.id for e in user.enrollments)
-        enrol(session, course, user, person.role, person.sis_id)
-        updated += was_enrolled
-        enrolled += not was_enrolled
+        mine = next((e for e in user.enrollments if e.course_id == course.id), None)
+        role = person.role or (mine.role if mine else "student")
+        enrol(session, course, user, role, person.sis_id)
+        updated += mine is not None
+        enrolled += mine is None
+    if had_instructor and not _has_instructor(session, course):
+        raise RosterError(
+            "the roster would leave the course without an instructor (its role column "
+            "makes every instructor something else)"
+        )
     return Imported(created, enrolled, updated)
+
+
+def _has_instructor(session: Session, course: Course) -> bool:
+    return (
+        session.scalar(
+            select(Enrollment.id)
+            .where(Enrollment.course_id == course.id, Enrollment.role == "instructor")
+            .limit(1)
+        )
+        is not None
+    )

@@ -53,7 +53,8 @@ def write_archive(session: Session, store: BlobStore, release: Release, out: IO[
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for sub in subs:
             login = sub.user.login if sub.user else "anonymous"
-            folder = secure_filename(login) or f"user-{sub.user_id}"
+            # the user id keeps apart logins that clean to one name ("José", "Jose")
+            folder = f"{secure_filename(login) or 'user'}-{sub.user_id or 0}"
             stamp = sub.created_at.strftime("%Y%m%dT%H%M%SZ")
             name = f"{folder}/{stamp}-{sub.id[:8]}-{secure_filename(sub.filename) or 'file'}"
             if store.exists(sub.blob_sha256):
@@ -70,7 +71,7 @@ def write_archive(session: Session, store: BlobStore, release: Release, out: IO[
                     number(sub.counted_score),
                     number(sub.max_score),
                     "late" if sub.late else "",
-                    name,
+                    csv_safe(name),
                 ]
             )
         archive.writestr(MANIFEST, manifest.getvalue())

@@ -121,13 +121,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: fixtures that make a database: a test that asks for one of them has a ``backend``
+DATABASE_USERS = {"database_factory", "database_url", "app_config"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before a ``parametrize("backend", ...)`` mark is read
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test with a database gets its ``backend``. Only those: the sandbox tests
     have a ``backend`` fixture of their own (the sandbox's), and no database."""
     explicit = any(
         "backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize")
     )
-    if "database_factory" in metafunc.fixturenames and not explicit:
+    database = bool(DATABASE_USERS & set(metafunc.fixturenames))
+    if database and "backend" not in metafunc.fixturenames:
+        # behind an override that asks for the fixture it overrides (``app_config``),
+        # pytest 8 does not see the database that fixture depends on, nor its ``backend``
+        metafunc.fixturenames.append("backend")
+    if database and not explicit:
         both = metafunc.definition.get_closest_marker("databases") is not None
         names = ["sqlite", "postgresql"] if both else ["sqlite"]
         metafunc.parametrize("backend", names, indirect=True)

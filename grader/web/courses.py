@@ -190,9 +190,16 @@ def _roster_text(form: RosterForm) -> str:
 
 @bp.get("/courses/<course>/people/<int:user_id>")
 @login_required
-def person(course: str, user_id: int) -> str:
+def person(course: str, user_id: int) -> Any:
+    return person_page(course, user_id)
+
+
+def person_page(
+    course: str, user_id: int, extension_form: ExtensionForm | None = None, status: int = 200
+) -> Any:
     """One person's work in the course: every attempt at every release, and (for its
-    instructors) their extensions and a new sign-in link."""
+    instructors) their extensions, the form to grant one (``extension_form``: as sent,
+    with its errors) and a new sign-in link."""
     from grader.courses import Extension
     from grader.my_work import describe, my_work
 
@@ -207,7 +214,8 @@ def person(course: str, user_id: int) -> str:
             .where(Release.course_id == row.id, Extension.user_id == user.id)
         ).all()
         manages = access.manages(who, row.id)
-        extension_form = ExtensionForm() if manages else None
+        if manages and extension_form is None:
+            extension_form = ExtensionForm()
         if extension_form is not None:
             extension_form.assignment.choices = [
                 SelectChoice(r.release.assignment.slug, r.release.assignment.title) for r in work
@@ -223,7 +231,7 @@ def person(course: str, user_id: int) -> str:
             button=ButtonForm(),
             may_link=manages and may_issue_link(session, who, user),
             show=lambda moment: policy.show(moment, row.timezone),
-        )
+        ), status
 
 
 def _member_or_404(session: Session, course: Course, user_id: int) -> User:

@@ -27,7 +27,7 @@ from grader.http_common import services, submission_or_404, viewer
 from grader.models import Assignment, Submission
 from grader.operations import get_assignment, list_assignments, queue_regrade
 from grader.submission_archive import archive_name, write_archive
-from grader.web.courses import Forbidden, _member_or_404, course_or_404
+from grader.web.courses import Forbidden, _member_or_404, course_or_404, person_page
 from grader.web.staff_forms import ButtonForm, ExtensionForm, ReleaseForm
 from grader.web.views import bp
 
@@ -40,9 +40,22 @@ def release_or_404(session: Session, course: Course, slug: str) -> Release:
     return release
 
 
-def utc(value: datetime | None, tz: str) -> datetime | None:
-    """A date typed in the course's zone, in UTC."""
-    return None if value is None else value.replace(tzinfo=policy.zone(tz)).astimezone(UTC)
+def utc(value: datetime | None, tz: str, what: str = "date") -> datetime | None:
+    """A date typed in the course's zone, in UTC; BadRequest for one the zone skips (the
+    hour clocks jump over) or one out of range."""
+    if value is None:
+        return None
+    zone = policy.zone(tz)
+    try:
+        moment = value.replace(tzinfo=zone).astimezone(UTC)
+        back = moment.astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, ValueError) as exc:
+        raise BadRequest(f"{what}: {value:%Y-%m-%d %H:%M} is out of range") from exc
+    if back != value:
+        raise BadRequest(
+            f"{what}: {value:%Y-%m-%d %H:%M} does not exist in {tz} (the clocks skip it)"
+        )
+    return moment
 
 
 def local(value: datetime | None, tz: str) -> datetime | None:
@@ -101,24 +114,24 @@ def release_form(course: str) -> Any:
     form.assignment.choices = choices
     if request.method == "POST":
         if form.validate_on_submit():
-            rules = policy.ReleasePolicy(
-                opens_at=utc(form.opens_at.data, tz),
-                due_at=utc(form.due_at.data, tz),
-                late_until=utc(form.late_until.data, tz),
-                penalty_kind=form.penalty_kind.data,
-                penalty_value=float(form.penalty_value.data or 0),
-                max_attempts=form.max_attempts.data,
-                counts=form.counts.data,
-                feedback=form.feedback.data,
-            )
             try:
+                rules = policy.ReleasePolicy(
+                    opens_at=utc(form.opens_at.data, tz, "opens at"),
+                    due_at=utc(form.due_at.data, tz, "due at"),
+                    late_until=utc(form.late_until.data, tz, "late until"),
+                    penalty_kind=form.penalty_kind.data,
+                    penalty_value=float(form.penalty_value.data or 0),
+                    max_attempts=form.max_attempts.data,
+                    counts=form.counts.data,
+                    feedback=form.feedback.data,
+                )
                 with services().db.begin() as session:
                     assignment = get_assignment(session, form.assignment.data)
                     release_assignment(
                         session, session.get_one(Course, course_id), assignment, rules
                     )
             except BadRequest as exc:
-                form.due_at.errors = [exc.message]
+                form.form_errors.append(exc.message)
                 status = 400
             else:
                 flash(f"{form.assignment.data} is released: due {policy.show(rules.due_at, tz)}.")
@@ -259,15 +272,19 @@ def person_extension(course: str, user_id: int) -> Any:
             for r in session.scalars(select(Release).where(Release.course_id == row.id))
         ]
     if not form.validate_on_submit():
-        problems = "; ".join(e for errors in form.errors.values() for e in errors)
-        raise BadRequest(f"The extension was not granted: {problems}")
-    with services().db.begin() as session:
-        row = session.get_one(Course, course_id)
-        release = release_or_404(session, row, form.assignment.data)
-        user = _member_or_404(session, row, user_id)
-        due = utc(form.due_at.data, tz)
-        assert due is not None
-        grant_extension(session, release, user, due, utc(form.late_until.data, tz))
+        return person_page(course, user_id, form, 400)
+    try:
+        with services().db.begin() as session:
+            row = session.get_one(Course, course_id)
+            release = release_or_404(session, row, form.assignment.data)
+            user = _member_or_404(session, row, user_id)
+            due = utc(form.due_at.data, tz, "their due date")
+            assert due is not None
+            until = utc(form.late_until.data, tz, "their late uploads until")
+            grant_extension(session, release, user, due, until)
+    except BadRequest as exc:
+        form.form_errors.append(exc.message)
+        return person_page(course, user_id, form, 400)
     flash(f"Extension granted: {form.assignment.data} due {policy.show(due, tz)}.")
     return redirect(url_for("web.person", course=course, user_id=user_id), code=303)
 

@@ -15,9 +15,24 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
+
+from grader.policy import MAX_ATTEMPTS
 
 DATE_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def finite(form: FlaskForm, field: DecimalField) -> None:
+    """NaN and infinity are numbers to Python's Decimal, not to a late penalty."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("Enter a number.")
 
 
 class ButtonForm(FlaskForm):
@@ -66,11 +81,17 @@ class ReleaseForm(FlaskForm):
         default="none",
     )
     penalty_value = DecimalField(
-        "Percent per day, or factor (0 to 1)", default=0, validators=[InputRequired()], places=None
+        "Percent per day, or factor (0 to 1)",
+        default=0,
+        validators=[InputRequired(), finite],
+        places=None,
     )
     max_attempts = IntegerField(
         "Attempts per student (empty: unlimited)",
-        validators=[Optional(), NumberRange(min=1, message="At least one attempt.")],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_ATTEMPTS, message=f"From 1 to {MAX_ATTEMPTS} attempts."),
+        ],
     )
     counts = SelectField(
         "Counted attempt",

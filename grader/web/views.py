@@ -47,9 +47,12 @@ def render_markdown(text: str) -> Markup:
 
 @bp.app_template_filter("time_left")
 def time_left(left: Any) -> str:
+    """``2 days 3 h left``, or that the due date has passed."""
+    from datetime import timedelta
+
     from grader.my_work import describe
 
-    return describe(left)
+    return "the due date has passed" if left <= timedelta(0) else f"{describe(left)} left"
 
 
 @bp.app_template_filter("in_zone")

@@ -237,7 +237,8 @@ def test_the_gradebook_its_csv_and_the_zip_of_submissions(app, client, nn):
         names = z.namelist()
         manifest = list(csv.DictReader(io.StringIO(z.read("submissions.csv").decode())))
         files = {m["submission"]: z.read(m["file"]) for m in manifest}
-    assert all(n == "submissions.csv" or n.startswith("ada/") for n in names)
+    ada = f"ada-{nn['ada']}/"
+    assert all(n == "submissions.csv" or n.startswith(ada) for n in names)
     assert files == {first: CODE, second: b"def sigmoid(x):\n    return 1\n"}
     assert {m["late"] for m in manifest} == {"", "late"}
 
@@ -284,6 +285,13 @@ def test_an_extension_from_the_person_page(app, prof, nn):
     with Services.of(app).db.begin() as s:
         release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
         release.due_at = utcnow() - timedelta(days=1)
+        release.late_until = utcnow() + timedelta(hours=1)
+        release.penalty_kind, release.penalty_value = "factor", 0.5
+    penalised = upload_as(app, nn["alan"])  # late: counts half
+    set_graded(app, penalised, 80, factor=0.5)
+    with Services.of(app).db.begin() as s:
+        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
+        release.late_until = None  # uploads closed from now on
     person = f"/courses/nn/people/{nn['alan']}"
     token = csrf(prof, person)
     response = prof.post(
@@ -307,6 +315,9 @@ def test_an_extension_from_the_person_page(app, prof, nn):
     assert "Extension granted: chain-rule due 2099-01-10 12:00 CET" in html
     assert "due 2099-01-10 12:00 CET" in html
     upload_as(app, nn["alan"])  # accepted: alan's own due date
+    with Services.of(app).db.session() as s:  # and his late upload is on time now
+        row = s.get(Submission, penalised)
+        assert (row.late, row.late_factor, row.counted_score) == (False, 1.0, 80)
     with pytest.raises(Exception, match="Uploads are closed"):
         upload_as(app, nn["ada"])
     assert prof.get(f"/courses/nn/people/{nn['alan'] + 1000}").status_code == 404

@@ -58,7 +58,7 @@ def test_my_submissions_and_the_result_summary(app, client, grading, fixture_fil
     assert 0 < counted < raw  # late: the penalty applies
     assert f'<span class="counted">{counted:g} / {top:g} (late)</span>' in page
     assert f"Due: {policy.show(due, 'Europe/Berlin')}" in page  # the course's time zone
-    assert '<span class="time-left">passed</span>' in page
+    assert '<span class="time-left">the due date has passed</span>' in page
     assert f'href="/submissions/{sub_id}"' in page
 
     html = client.get(f"/submissions/{sub_id}").get_data(as_text=True)
