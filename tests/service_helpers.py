@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import urllib.request
 import uuid
 from pathlib import Path
@@ -13,8 +14,10 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from grader.course_admin import get_course
 from grader.http_common import Services
-from grader.models import Submission
+from grader.intake import Uploader, accept_submission
+from grader.models import Submission, utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ROOT / "assignments"
@@ -154,3 +157,46 @@ def sign_in_admin(app: Any, client: Any) -> Any:
             create_user(session, "root", admin=True)
     sign_in(app, client, "root", role=None)
     return client
+
+
+# -- the dashboard's pages, as a browser sends its forms -----------------------
+
+
+def csrf(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_upload(client, page: str, token: str | None = None):
+    """The upload form of ``page`` sent as a browser sends it."""
+    return client.post(
+        page,
+        data={"csrf_token": token or csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
+        content_type="multipart/form-data",
+    )
+
+
+def upload_as(app, user_id: int, data: bytes = CODE, course: str = "nn", **kw) -> str:
+    svc = Services.of(app)
+    with svc.db.session() as s:
+        course_id = get_course(s, course).id
+    sub = accept_submission(
+        svc.db,
+        svc.store,
+        slug="chain-rule",
+        filename="hw.py",
+        data=data,
+        uploader=Uploader(course_id=course_id, user_id=user_id),
+        **kw,
+    )
+    return sub.id
+
+
+def set_graded(app, sub_id: str, score: float, factor: float = 1.0) -> None:
+    with Services.of(app).db.begin() as s:
+        sub = s.get(Submission, sub_id)
+        sub.status, sub.score, sub.counted_score = "graded", score, score * factor
+        sub.graded_at = utcnow()

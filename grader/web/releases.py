@@ -50,10 +50,10 @@ def utc(value: datetime | None, tz: str, what: str = "date") -> datetime | None:
         moment = value.replace(tzinfo=zone).astimezone(UTC)
         back = moment.astimezone(zone).replace(tzinfo=None)
     except (OverflowError, ValueError) as exc:
-        raise BadRequest(f"{what}: {value:%Y-%m-%d %H:%M} is out of range") from exc
+        raise BadRequest(f"{what}: {value.isoformat(' ', 'minutes')} is out of range") from exc
     if back != value:
         raise BadRequest(
-            f"{what}: {value:%Y-%m-%d %H:%M} does not exist in {tz} (the clocks skip it)"
+            f"{what}: {value.isoformat(' ', 'minutes')} does not exist in {tz} (the clocks skip it)"
         )
     return moment
 

@@ -12,7 +12,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grader import policy
 from grader.course_admin import (
@@ -26,10 +26,9 @@ from grader.course_admin import (
 )
 from grader.courses import Course, Enrollment, Extension, Release, User
 from grader.http_common import Services
-from grader.intake import Uploader, accept_submission
 from grader.models import Submission, utcnow
 from grader.operations import get_assignment
-from tests.service_helpers import CODE, sign_in
+from tests.service_helpers import CODE, count, csrf, post_upload, set_graded, sign_in, upload_as
 
 CANVAS = (
     "Student,ID,SIS User ID,SIS Login ID,Section\n"
@@ -37,86 +36,6 @@ CANVAS = (
     '"Lovelace, Ada",101,S-101,ada,A\n'
     '"Turing, Alan",102,S-102,alan,A\n'
 )
-
-
-def csrf(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def post_upload(client, page: str, token: str | None = None):
-    """The upload form of ``page`` sent as a browser sends it."""
-    return client.post(
-        page,
-        data={"csrf_token": token or csrf(client, page), "file": (io.BytesIO(CODE), "hw.py")},
-        content_type="multipart/form-data",
-    )
-
-
-def count(app, model) -> int:
-    with Services.of(app).db.session() as s:
-        return s.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def prof(app, client):
-    """The test client signed in as ``prof``, who teaches course 'intro' (so may create
-    courses)."""
-    with Services.of(app).db.begin() as s:
-        intro = create_course(s, "intro", "Intro")
-        enrol(s, intro, create_user(s, "prof"), "instructor")
-    sign_in(app, client, "prof", role=None)
-    return client
-
-
-@pytest.fixture
-def nn(app):
-    """Course nn (Berlin time): instructor prof, TA tia, students ada and alan; chain-rule
-    released, max 3 attempts; returns the user ids."""
-    db = Services.of(app).db
-    ids = {}
-    with db.begin() as s:
-        course = create_course(s, "nn", "Neural nets", "Europe/Berlin")
-        for login, role in [
-            ("prof", "instructor"),
-            ("tia", "ta"),
-            ("ada", "student"),
-            ("alan", "student"),
-        ]:
-            home = course if role == "student" else None  # as its roster would make them
-            user = find_user(s, login) or create_user(s, login, home_course=home)
-            enrol(s, course, user, role)
-            ids[login] = user.id
-        release_assignment(
-            s, course, get_assignment(s, "chain-rule"), policy.ReleasePolicy(max_attempts=3)
-        )
-    return ids
-
-
-def upload_as(app, user_id: int, data: bytes = CODE, course: str = "nn", **kw) -> str:
-    svc = Services.of(app)
-    with svc.db.session() as s:
-        course_id = get_course(s, course).id
-    sub = accept_submission(
-        svc.db,
-        svc.store,
-        slug="chain-rule",
-        filename="hw.py",
-        data=data,
-        uploader=Uploader(course_id=course_id, user_id=user_id),
-        **kw,
-    )
-    return sub.id
-
-
-def set_graded(app, sub_id: str, score: float, factor: float = 1.0) -> None:
-    with Services.of(app).db.begin() as s:
-        sub = s.get(Submission, sub_id)
-        sub.status, sub.score, sub.counted_score = "graded", score, score * factor
-        sub.graded_at = utcnow()
 
 
 @pytest.mark.databases
