@@ -167,8 +167,17 @@ def local_time(delta: timedelta, tz: str = "Europe/Berlin") -> str:
     return (datetime.now(ZoneInfo(tz)) + delta).strftime("%Y-%m-%dT%H:%M")
 
 
+#: what the journey's pages told the console about the Content-Security-Policy
+CSP_PROBLEMS: list[str] = []
+
+
 def use_link(browser, link: str):
     page = browser.new_page()
+    page.on(
+        "console",
+        lambda m: CSP_PROBLEMS.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on("pageerror", lambda e: CSP_PROBLEMS.append(f"pageerror: {e}"))
     page.goto(link)
     page.click("input[type=submit]")
     page.wait_for_url("**/account/password")
@@ -182,6 +191,7 @@ def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
     two attempts); a student uploads late and sees the penalty, then runs out of
     attempts; the TA finds the attempt in the gradebook and regrades it."""
     live_server.start()
+    CSP_PROBLEMS.clear()
     live_server.cli("course", "create", "intro", "Intro")
     link = live_server.cli("user", "create", "prof", "--course", "intro", "--role", "instructor")
     prof = use_link(browser, link.strip())
@@ -251,5 +261,9 @@ def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
     assert "Queued for regrading" in tia.inner_text("#flash")
     tia.wait_for_selector("#status:text-matches('graded|rejected|error')", timeout=120_000)
     assert tia.inner_text("#score") == "100 / 100"
+    prof.goto(live_server.url + "/courses/nn-2026/gradebook")
+    prof.click("#gradebook a:text('chain-rule')")
+    assert prof.locator("#grades tbody tr").count() == 2  # ada and alan, not the staff
+    assert CSP_PROBLEMS == []  # every page of the journey, under the policy
     for page in (prof, ada, tia):
         page.close()
