@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grader import access, policy
@@ -44,8 +44,15 @@ def one_line(value: str | None, what: str, limit: int) -> str:
 
 
 def find_user(session: Session, login: str) -> User | None:
-    """By login name, or by e-mail address (case-insensitive for e-mail)."""
+    """By login name (the exact one, else the one that differs only in case, when it is
+    the only one: "Ada" signs in as "ada", and a roster's "Ada" is not a new person), or
+    by e-mail address (case-insensitive)."""
     user = session.scalar(select(User).where(User.login == login))
+    if user is None:
+        alike = session.scalars(
+            select(User).where(func.lower(User.login) == login.lower()).limit(2)
+        ).all()
+        user = alike[0] if len(alike) == 1 else None
     if user is None and "@" in login:
         user = session.scalar(select(User).where(User.email == login.lower()))
     return user

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.course_admin import create_user, enrol, find_user
-from grader.courses import ROLES, Course, Enrollment
+from grader.courses import ROLES, Course, Enrollment, User
 from grader.errors import BadRequest
 
 #: header names (compared case-insensitively) of each field, first match wins
@@ -173,6 +173,8 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
             except BadRequest as exc:
                 raise RosterError(f"line {person.line}: {exc.message}") from exc
             created += 1
+        elif user.home_course_id == course.id and not user.is_admin:
+            _refresh(session, user, person)  # the course's own account: its roster is right
         mine = next((e for e in user.enrollments if e.course_id == course.id), None)
         role = person.role or (mine.role if mine else "student")
         enrol(session, course, user, role, person.sis_id)
@@ -195,3 +197,13 @@ def _has_instructor(session: Session, course: Course) -> bool:
         )
         is not None
     )
+
+
+def _refresh(session: Session, user: User, person: Person) -> None:
+    """A new display name, and an e-mail where there was none (and no one else has it)."""
+    if person.name and person.name != person.login:
+        user.display_name = person.name
+    if person.email and user.email is None:
+        taken = session.scalar(select(User.id).where(User.email == person.email))
+        if taken is None:
+            user.email = person.email

@@ -184,3 +184,19 @@ def test_a_course_needs_a_clean_slug_and_a_real_time_zone(app, prof, slug, zone,
         data={"csrf_token": csrf(prof, "/courses"), "slug": slug, "title": "C", "timezone": zone},
     )
     assert response.status_code == 400 and says in response.get_data(True)
+
+
+@pytest.mark.databases
+def test_a_roster_finds_people_whatever_the_case_and_names_its_own_accounts(app, prof, nn):
+    people = "/courses/nn/people"
+    text = "name,login,email\nAda Lovelace,ADA,ada@uni.example\nTia T.,Tia,tia@uni.example\n"
+    response = prof.post(people, data={"csrf_token": csrf(prof, people), "text": text})
+    assert response.status_code == 200, response.get_data(True)
+    assert "0 new user(s)" in response.get_data(True)
+    with Services.of(app).db.session() as s:
+        users = {u.login: (u.display_name, u.email) for u in s.scalars(select(User))}
+    assert len(users) == 4  # prof, tia, ada, alan: no "ADA" beside "ada"
+    # the course's own account takes the roster's name and e-mail; the TA's (made by an
+    # administrator) is not the roster's to change
+    assert users["ada"] == ("Ada Lovelace", "ada@uni.example")
+    assert users["tia"] == ("tia", None)
