@@ -63,6 +63,8 @@ def test_a_link_signs_in_once_then_a_password_is_set_and_used(app, client):
     ok = sign_in(client, "ada", "a long passphrase")
     assert ok.status_code == 303 and ok.headers["Location"] == "/"
     assert "Sign out" in client.get("/").get_data(as_text=True)
+    client.post("/sign-out", data={"csrf_token": form_token(client, "/")})
+    assert sign_in(client, "Ada", "a long passphrase").status_code == 303  # any case
 
 
 def test_an_expired_link_and_an_unknown_link_are_refused(app, client):
