@@ -53,6 +53,14 @@ class NotFound(GraderError):
     code = "not_found"
 
 
+class Forbidden(GraderError):
+    """A member of the course asks for what only its staff, or its instructors, may do
+    (anyone else gets NotFound)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class UploadRefused(GraderError):
     """The deadline has passed, the assignment is not open yet, or no attempts are left."""
 

@@ -25,20 +25,13 @@ from grader.course_admin import (
     may_issue_link,
 )
 from grader.courses import Course, Enrollment, Release, User
-from grader.errors import BadRequest, GraderError, NotFound
+from grader.errors import BadRequest, Forbidden, NotFound
 from grader.http_common import services, viewer
 from grader.roster import import_roster, parse
 from grader.web.staff_forms import ButtonForm, CourseForm, ExtensionForm, RosterForm
 from grader.web.views import bp
 
 ONLY_INSTRUCTORS = "Only the course's instructors can do this."
-
-
-class Forbidden(GraderError):
-    """A member of the course asks for what only its instructors may do."""
-
-    status_code = 403
-    code = "forbidden"
 
 
 def course_or_404(
@@ -206,7 +199,7 @@ def person_page(
     who = viewer()
     with services().db.session() as session:
         row = course_or_404(session, course, access.is_staff)
-        user = _member_or_404(session, row, user_id)
+        user = member_or_404(session, row, user_id)
         work = [r for r in my_work(session, user.id, datetime.now(UTC)) if r.course.id == row.id]
         extensions = session.scalars(
             select(Extension)
@@ -234,7 +227,7 @@ def person_page(
         ), status
 
 
-def _member_or_404(session: Session, course: Course, user_id: int) -> User:
+def member_or_404(session: Session, course: Course, user_id: int) -> User:
     """A user enrolled in the course (or who uploaded to it before courses existed)."""
     from grader.models import Submission
 

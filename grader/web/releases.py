@@ -21,13 +21,13 @@ from wtforms.fields.choices import SelectChoice
 from grader import access, policy
 from grader.course_admin import find_release, grant_extension, release_assignment
 from grader.courses import Course, Release
-from grader.errors import BadRequest, NotFound
+from grader.errors import BadRequest, Forbidden, NotFound
 from grader.gradebook import gradebook, write_csv
 from grader.http_common import services, submission_or_404, viewer
 from grader.models import Assignment, Submission
 from grader.operations import get_assignment, list_assignments, queue_regrade
 from grader.submission_archive import archive_name, write_archive
-from grader.web.courses import Forbidden, _member_or_404, course_or_404, person_page
+from grader.web.courses import course_or_404, member_or_404, person_page
 from grader.web.staff_forms import ButtonForm, ExtensionForm, ReleaseForm
 from grader.web.views import bp
 
@@ -266,7 +266,7 @@ def person_extension(course: str, user_id: int) -> Any:
     with services().db.session() as session:
         row = course_or_404(session, course, access.manages)
         course_id, tz = row.id, row.timezone
-        _member_or_404(session, row, user_id)
+        member_or_404(session, row, user_id)
         form.assignment.choices = [
             SelectChoice(r.assignment.slug, r.assignment.title)
             for r in session.scalars(select(Release).where(Release.course_id == row.id))
@@ -277,7 +277,7 @@ def person_extension(course: str, user_id: int) -> Any:
         with services().db.begin() as session:
             row = session.get_one(Course, course_id)
             release = release_or_404(session, row, form.assignment.data)
-            user = _member_or_404(session, row, user_id)
+            user = member_or_404(session, row, user_id)
             due = utc(form.due_at.data, tz, "their due date")
             assert due is not None
             until = utc(form.late_until.data, tz, "their late uploads until")
