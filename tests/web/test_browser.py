@@ -185,7 +185,7 @@ def use_link(browser, link: str):
 
 
 @pytest.mark.databases
-def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
+def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server, tmp_path):
     """The instructor creates a course, pastes a roster, hands out sign-in links and
     releases an assignment whose due date has passed (late window open, 10 % per day,
     two attempts); a student uploads late and sees the penalty, then runs out of
@@ -247,6 +247,8 @@ def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
         result = ada.url
         ada.click("text=Submit again")
     assert "No attempts left" in ada.inner_text("#no-attempts")
+    shots = Path(os.environ.get("GRADER_TEST_SCREENSHOTS") or tmp_path)
+    ada.screenshot(path=str(shots / "assignment-no-attempts.png"), full_page=True)
     assert ada.locator("input[name=file]").count() == 0
     assert ada.goto(live_server.url + "/courses/nn-2026/gradebook").status == 403
 
@@ -264,6 +266,11 @@ def test_an_instructor_runs_a_course_and_a_ta_regrades(browser, live_server):
     prof.goto(live_server.url + "/courses/nn-2026/gradebook")
     prof.click("#gradebook a:text('chain-rule')")
     assert prof.locator("#grades tbody tr").count() == 2  # ada and alan, not the staff
+    prof.screenshot(path=str(shots / "release-grades.png"), full_page=True)
+    prof.goto(live_server.url + "/courses/nn-2026/gradebook")
+    prof.screenshot(path=str(shots / "gradebook.png"), full_page=True)
+    prof.goto(live_server.url + "/courses/nn-2026/releases?assignment=chain-rule")
+    prof.screenshot(path=str(shots / "release-form.png"), full_page=True)
     assert CSP_PROBLEMS == []  # every page of the journey, under the policy
     for page in (prof, ada, tia):
         page.close()
