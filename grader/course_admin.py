@@ -66,14 +66,18 @@ def create_user(
     email: str | None = None,
     admin: bool = False,
     home_course: Course | None = None,
+    unique_checked: bool = False,
 ) -> User:
+    """A new user; ``unique_checked``: the caller has made sure no user has the login
+    (in any case) or the e-mail (a roster import looks everyone up at once)."""
     login = one_line(login, "login", MAX_LOGIN)
     email = email.strip().lower() if email and email.strip() else None
     if email is not None and "@" not in email:
         raise BadRequest(f"{email!r} is not an e-mail address", field="email")
-    if find_user(session, login) is not None:
+    if not unique_checked and find_user(session, login) is not None:
         raise BadRequest(f"there is already a user {login!r}", field="login")
-    if email is not None and session.scalar(select(User).where(User.email == email)):
+    taken = email is not None and not unique_checked
+    if taken and session.scalar(select(User).where(User.email == email)):
         raise BadRequest(f"there is already a user with the e-mail {email!r}", field="email")
     user = User(
         login=login,

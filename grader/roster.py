@@ -9,10 +9,10 @@ import io
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.course_admin import create_user, enrol, find_user
+from grader.course_admin import create_user, enrol
 from grader.courses import ROLES, Course, Enrollment, User
 from grader.errors import BadRequest
 
@@ -150,18 +150,64 @@ class Imported:
     updated: int  # already enrolled: role or SIS id refreshed
 
 
+class Directory:
+    """The users a roster names, looked up at once (by login in any case, and by e-mail)
+    instead of one query per line; ``find`` answers as ``course_admin.find_user``."""
+
+    CHUNK = 500
+
+    def __init__(self, session: Session, people: list[Person]) -> None:
+        self.by_login: dict[str, User] = {}
+        self.by_lower: dict[str, list[User]] = {}
+        self.by_email: dict[str, User] = {}
+        logins = sorted({p.login.lower() for p in people})
+        emails = sorted({e for p in people for e in (p.email, p.login.lower()) if e and "@" in e})
+        for column, values in ((func.lower(User.login), logins), (User.email, emails)):
+            for i in range(0, len(values), self.CHUNK):
+                chunk = values[i : i + self.CHUNK]
+                for user in session.scalars(select(User).where(column.in_(chunk))):
+                    self.add(user)
+
+    def add(self, user: User) -> None:
+        if user.login in self.by_login:
+            return
+        self.by_login[user.login] = user
+        self.by_lower.setdefault(user.login.lower(), []).append(user)
+        if user.email:
+            self.by_email[user.email] = user
+
+    def find(self, login: str) -> User | None:
+        user = self.by_login.get(login)
+        alike = self.by_lower.get(login.lower(), [])
+        if user is None and len(alike) == 1:
+            user = alike[0]
+        if user is None and "@" in login:
+            user = self.by_email.get(login.lower())
+        return user
+
+
 def import_roster(session: Session, course: Course, people: list[Person]) -> Imported:
     """Create missing users and enrol everyone; the caller's transaction makes it all
     or nothing. An e-mail that belongs to another login is an error naming the line."""
     created = enrolled = updated = 0
     had_instructor = _has_instructor(session, course)
+    directory = Directory(session, people)
+    roles = dict(
+        session.execute(
+            select(Enrollment.user_id, Enrollment.role).where(Enrollment.course_id == course.id)
+        ).all()
+    )
     for person in people:
-        user = find_user(session, person.login)  # an e-mail as login also finds by e-mail
+        user = directory.find(person.login)  # an e-mail as login also finds by e-mail
         if user is not None and person.email and user.email not in (None, person.email):
             raise RosterError(
                 f"line {person.line}: {person.login!r} is already a user with another e-mail"
             )
         if user is None:
+            if person.email and person.email in directory.by_email:
+                raise RosterError(
+                    f"line {person.line}: there is already a user with the e-mail {person.email!r}"
+                )
             try:
                 user = create_user(
                     session,
@@ -169,15 +215,18 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
                     display_name=person.name,
                     email=person.email,
                     home_course=course,
+                    unique_checked=True,
                 )
             except BadRequest as exc:
                 raise RosterError(f"line {person.line}: {exc.message}") from exc
+            directory.add(user)
             created += 1
         elif user.home_course_id == course.id and not user.is_admin:
             _refresh(session, user, person)  # the course's own account: its roster is right
-        mine = next((e for e in user.enrollments if e.course_id == course.id), None)
-        role = person.role or (mine.role if mine else "student")
+        mine = roles.get(user.id)
+        role = person.role or mine or "student"
         enrol(session, course, user, role, person.sis_id)
+        roles[user.id] = role
         updated += mine is not None
         enrolled += mine is None
     if had_instructor and not _has_instructor(session, course):
