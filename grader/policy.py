@@ -109,8 +109,23 @@ def parse_local(text: str, tz: str) -> datetime:
     except ValueError as exc:
         raise PolicyError(f"{text!r} is not a date and time like 2026-12-01 23:59") from exc
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(tz))
+        return local_to_utc(moment, tz)
     return moment.astimezone(UTC)
+
+
+def local_to_utc(moment: datetime, tz: str) -> datetime:
+    """A time without a zone, read in ``tz``, in UTC. PolicyError for a time the zone
+    skips (the hour its clocks jump over) and one that UTC cannot hold."""
+    where = zone(tz)
+    shown = moment.isoformat(" ", "minutes")
+    try:
+        found = moment.replace(tzinfo=where).astimezone(UTC)
+        back = found.astimezone(where).replace(tzinfo=None)
+    except (OverflowError, ValueError) as exc:
+        raise PolicyError(f"{shown} is out of range") from exc
+    if back != moment:
+        raise PolicyError(f"{shown} does not exist in {tz} (the clocks skip it)")
+    return found
 
 
 def validate(policy: ReleasePolicy) -> None:

@@ -184,3 +184,8 @@ def test_local_times_across_daylight_saving():
         parse_local("next friday", BERLIN)
     with pytest.raises(PolicyError, match="unknown time zone"):
         parse_local("2026-10-24 23:59", "Mars/Olympus")
+    # the CLI's dates as the web form's: the hour Berlin skips in March, and year 1
+    with pytest.raises(PolicyError, match="2026-03-29 02:30 does not exist in Europe/Berlin"):
+        parse_local("2026-03-29 02:30", BERLIN)
+    with pytest.raises(PolicyError, match="0001-01-01 00:00 is out of range"):
+        parse_local("0001-01-01 00:00", BERLIN)

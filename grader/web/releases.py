@@ -41,21 +41,12 @@ def release_or_404(session: Session, course: Course, slug: str) -> Release:
 
 
 def utc(value: datetime | None, tz: str, what: str = "date") -> datetime | None:
-    """A date typed in the course's zone, in UTC; BadRequest for one the zone skips (the
-    hour clocks jump over) or one out of range."""
-    if value is None:
-        return None
-    zone = policy.zone(tz)
+    """A date typed in the course's zone, in UTC (BadRequest naming the field ``what``
+    for one the zone skips or UTC cannot hold)."""
     try:
-        moment = value.replace(tzinfo=zone).astimezone(UTC)
-        back = moment.astimezone(zone).replace(tzinfo=None)
-    except (OverflowError, ValueError) as exc:
-        raise BadRequest(f"{what}: {value.isoformat(' ', 'minutes')} is out of range") from exc
-    if back != value:
-        raise BadRequest(
-            f"{what}: {value.isoformat(' ', 'minutes')} does not exist in {tz} (the clocks skip it)"
-        )
-    return moment
+        return None if value is None else policy.local_to_utc(value, tz)
+    except policy.PolicyError as exc:
+        raise BadRequest(f"{what}: {exc}") from exc
 
 
 def local(value: datetime | None, tz: str) -> datetime | None:
