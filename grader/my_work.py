@@ -29,16 +29,22 @@ class ReleaseRow:
     message: str = ""  # late (with its penalty), closed or not open yet: why
 
 
-def my_work(session: Session, user_id: int, now: datetime) -> list[ReleaseRow]:
-    """The released assignments of the user's courses, and any they uploaded to."""
+def my_work(
+    session: Session, user_id: int, now: datetime, course_id: int | None = None
+) -> list[ReleaseRow]:
+    """The released assignments of the user's courses, and any they uploaded to (of the
+    course ``course_id`` only, if given)."""
     mine = select(Enrollment.course_id).where(Enrollment.user_id == user_id)
     uploaded = select(Submission.release_id).where(Submission.user_id == user_id)
-    releases = session.scalars(
+    query = (
         select(Release)
         .join(Course, Course.id == Release.course_id)
         .where((Release.course_id.in_(mine)) | (Release.id.in_(uploaded)))
         .order_by(Course.slug, Release.id)
-    ).all()
+    )
+    if course_id is not None:
+        query = query.where(Release.course_id == course_id)
+    releases = session.scalars(query).all()
     rows = []
     for release in releases:
         row = release_row(session, release, user_id, now)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from grader import access, policy
+from grader import access
 from grader.course_admin import (
     create_course,
     enrol,
@@ -109,11 +109,7 @@ def course(course: str) -> str:
             select(Release).where(Release.course_id == row.id).order_by(Release.due_at, Release.id)
         ).all()
         mine = (
-            {
-                r.release.id: r
-                for r in my_work(session, who.user_id, datetime.now(UTC))
-                if r.course.id == row.id
-            }
+            {r.release.id: r for r in my_work(session, who.user_id, datetime.now(UTC), row.id)}
             if who.user_id is not None
             else {}
         )
@@ -124,7 +120,6 @@ def course(course: str) -> str:
             mine=mine,
             staff=access.is_staff(who, row.id),
             manages=access.manages(who, row.id),
-            show=lambda moment: policy.show(moment, row.timezone),
         )
 
 
@@ -200,7 +195,7 @@ def person_page(
     with services().db.session() as session:
         row = course_or_404(session, course, access.is_staff)
         user = member_or_404(session, row, user_id)
-        work = [r for r in my_work(session, user.id, datetime.now(UTC)) if r.course.id == row.id]
+        work = my_work(session, user.id, datetime.now(UTC), row.id)
         extensions = session.scalars(
             select(Extension)
             .join(Release, Release.id == Extension.release_id)
@@ -223,7 +218,6 @@ def person_page(
             extension_form=extension_form,
             button=ButtonForm(),
             may_link=manages and may_issue_link(session, who, user),
-            show=lambda moment: policy.show(moment, row.timezone),
         ), status
 
 

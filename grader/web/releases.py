@@ -183,7 +183,6 @@ def release_grades(course: str, slug: str) -> str:
             release=release,
             rows=gradebook(session, release),
             button=ButtonForm(),
-            show=lambda moment: policy.show(moment, row.timezone),
         )
 
 
