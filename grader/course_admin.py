@@ -5,7 +5,9 @@ Flask. Functions take an open session; the caller's transaction commits."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -150,6 +152,11 @@ def spend_sign_in_links(session: Session, user_id: int, now: datetime | None = N
         .where(SignInLink.user_id == user_id, SignInLink.used_at.is_(None))
         .values(used_at=now or utcnow())
     )
+
+
+def sign_in_url(config: Mapping[str, Any], token: str) -> str:
+    """The address of a sign-in link, under the service's ``PUBLIC_URL``."""
+    return f"{config['PUBLIC_URL'].rstrip('/')}/sign-in/{token}"
 
 
 def redeem_sign_in_link(session: Session, token: str, now: datetime | None = None) -> User | None:

@@ -13,6 +13,7 @@ import click
 from sqlalchemy import func, select
 
 from grader.cli.service import make_app, require_schema
+from grader.course_admin import sign_in_url
 from grader.errors import GraderError
 from grader.http_common import Services
 
@@ -27,10 +28,6 @@ def instance() -> Iterator[tuple[Services, Any]]:
         yield svc, app.config
     finally:
         svc.db.dispose()
-
-
-def sign_in_url(config: dict, token: str) -> str:
-    return f"{config['PUBLIC_URL'].rstrip('/')}/sign-in/{token}"
 
 
 def _fail(exc: GraderError) -> click.ClickException:

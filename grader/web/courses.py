@@ -23,6 +23,7 @@ from grader.course_admin import (
     get_course,
     issue_sign_in_link,
     may_issue_link,
+    sign_in_url,
 )
 from grader.courses import Course, Enrollment, Release, User
 from grader.errors import BadRequest, Forbidden, NotFound
@@ -248,16 +249,14 @@ def sign_in_links(course: str) -> Any:
     """Single-use sign-in links for the course's students who have no password yet (or
     for one person, ``user``): shown once, for the instructor to hand out."""
     who = viewer()
-    with services().db.session() as session:
-        course_or_404(session, course, access.manages)
-    if not ButtonForm().validate_on_submit():
-        raise BadRequest("The form has expired; reload the page and try again.")
-    raw = request.form.get("user")
-    if raw is not None and not raw.isdigit():
-        raise BadRequest("'user' is the number of a person of this course.", field="user")
-    wanted = int(raw) if raw is not None else None
     with services().db.begin() as session:
-        row = course_or_404(session, course, access.manages)
+        row = course_or_404(session, course, access.manages)  # before the form: 404 first
+        if not ButtonForm().validate_on_submit():
+            raise BadRequest("The form has expired; reload the page and try again.")
+        raw = request.form.get("user")
+        if raw is not None and not raw.isdigit():
+            raise BadRequest("'user' is the number of a person of this course.", field="user")
+        wanted = int(raw) if raw is not None else None
         query = (
             select(User)
             .join(Enrollment, Enrollment.user_id == User.id)
@@ -272,12 +271,12 @@ def sign_in_links(course: str) -> Any:
         if wanted is not None and not users:
             raise NotFound(f"There is no person {wanted} in this course.")
         me = session.get(User, who.user_id) if who.user_id is not None else None
-        base = current_app.config["PUBLIC_URL"].rstrip("/") or request.host_url.rstrip("/")
         links, refused = [], []
         for user in users:
             if may_issue_link(session, who, user):
                 token = issue_sign_in_link(session, user, created_by=me)
-                links.append((user.login, user.display_name, f"{base}/sign-in/{token}"))
+                url = sign_in_url(current_app.config, token)
+                links.append((user.login, user.display_name, url))
             else:
                 refused.append(user.login)
         response = current_app.make_response(

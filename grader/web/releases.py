@@ -223,8 +223,7 @@ def release_regrade(course: str, slug: str) -> Response:
     svc = services()
     with svc.db.session() as session:
         release = release_or_404(session, course_or_404(session, course, access.is_staff), slug)
-    _checked_button()
-    with svc.db.session() as session:
+        _checked_button()  # after the course: a foreign one answers 404 whatever is posted
         ids = list(
             session.scalars(select(Submission.id).where(Submission.release_id == release.id))
         )
