@@ -5,7 +5,7 @@ Flask. Functions take an open session; the caller's transaction commits."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,19 +45,47 @@ def one_line(value: str | None, what: str, limit: int) -> str:
 # -- users ------------------------------------------------------------------
 
 
+class UserDirectory:
+    """Users looked up by login, whatever its case, and by e-mail, all in a few queries
+    (a roster's whole file at once). ``find`` takes the exact login, else the one that
+    differs only in case when it is the only one ("Ada" signs in as "ada", and a roster's
+    "Ada" is no new person), else an e-mail address (case-insensitive)."""
+
+    CHUNK = 500
+
+    def __init__(self, session: Session, logins: Iterable[str], emails: Iterable[str]) -> None:
+        self.by_login: dict[str, User] = {}
+        self.by_lower: dict[str, list[User]] = {}
+        self.by_email: dict[str, User] = {}
+        lowered = sorted({login.lower() for login in logins})
+        addresses = sorted({email.lower() for email in emails})
+        for column, values in ((func.lower(User.login), lowered), (User.email, addresses)):
+            for i in range(0, len(values), self.CHUNK):
+                chunk = values[i : i + self.CHUNK]
+                for user in session.scalars(select(User).where(column.in_(chunk))):
+                    self.add(user)
+
+    def add(self, user: User) -> None:
+        if user.login in self.by_login:
+            return
+        self.by_login[user.login] = user
+        self.by_lower.setdefault(user.login.lower(), []).append(user)
+        if user.email:
+            self.by_email[user.email] = user
+
+    def find(self, login: str) -> User | None:
+        user = self.by_login.get(login)
+        alike = self.by_lower.get(login.lower(), [])
+        if user is None and len(alike) == 1:
+            user = alike[0]
+        if user is None and "@" in login:
+            user = self.by_email.get(login.lower())
+        return user
+
+
 def find_user(session: Session, login: str) -> User | None:
-    """By login name (the exact one, else the one that differs only in case, when it is
-    the only one: "Ada" signs in as "ada", and a roster's "Ada" is not a new person), or
-    by e-mail address (case-insensitive)."""
-    user = session.scalar(select(User).where(User.login == login))
-    if user is None:
-        alike = session.scalars(
-            select(User).where(func.lower(User.login) == login.lower()).limit(2)
-        ).all()
-        user = alike[0] if len(alike) == 1 else None
-    if user is None and "@" in login:
-        user = session.scalar(select(User).where(User.email == login.lower()))
-    return user
+    """One user by login or e-mail, as ``UserDirectory.find`` chooses."""
+    return UserDirectory(session, [login], [login] if "@" in login else []).find(login)
 
 
 def create_user(

@@ -9,10 +9,10 @@ import io
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.course_admin import create_user, enrol
+from grader.course_admin import UserDirectory, create_user, enrol
 from grader.courses import ROLES, Course, Enrollment, User
 from grader.errors import BadRequest
 
@@ -150,48 +150,16 @@ class Imported:
     updated: int  # already enrolled: role or SIS id refreshed
 
 
-class Directory:
-    """The users a roster names, looked up at once (by login in any case, and by e-mail)
-    instead of one query per line; ``find`` answers as ``course_admin.find_user``."""
-
-    CHUNK = 500
-
-    def __init__(self, session: Session, people: list[Person]) -> None:
-        self.by_login: dict[str, User] = {}
-        self.by_lower: dict[str, list[User]] = {}
-        self.by_email: dict[str, User] = {}
-        logins = sorted({p.login.lower() for p in people})
-        emails = sorted({e for p in people for e in (p.email, p.login.lower()) if e and "@" in e})
-        for column, values in ((func.lower(User.login), logins), (User.email, emails)):
-            for i in range(0, len(values), self.CHUNK):
-                chunk = values[i : i + self.CHUNK]
-                for user in session.scalars(select(User).where(column.in_(chunk))):
-                    self.add(user)
-
-    def add(self, user: User) -> None:
-        if user.login in self.by_login:
-            return
-        self.by_login[user.login] = user
-        self.by_lower.setdefault(user.login.lower(), []).append(user)
-        if user.email:
-            self.by_email[user.email] = user
-
-    def find(self, login: str) -> User | None:
-        user = self.by_login.get(login)
-        alike = self.by_lower.get(login.lower(), [])
-        if user is None and len(alike) == 1:
-            user = alike[0]
-        if user is None and "@" in login:
-            user = self.by_email.get(login.lower())
-        return user
-
-
 def import_roster(session: Session, course: Course, people: list[Person]) -> Imported:
     """Create missing users and enrol everyone; the caller's transaction makes it all
     or nothing. An e-mail that belongs to another login is an error naming the line."""
     created = enrolled = updated = 0
     had_instructor = _has_instructor(session, course)
-    directory = Directory(session, people)
+    directory = UserDirectory(
+        session,
+        [p.login for p in people],
+        [e for p in people for e in (p.email, p.login) if e and "@" in e],
+    )
     roles = dict(
         session.execute(
             select(Enrollment.user_id, Enrollment.role).where(Enrollment.course_id == course.id)
@@ -222,7 +190,7 @@ def import_roster(session: Session, course: Course, people: list[Person]) -> Imp
             directory.add(user)
             created += 1
         elif user.home_course_id == course.id and not user.is_admin:
-            _refresh(session, user, person)  # the course's own account: its roster is right
+            _refresh(directory, user, person)  # the course's own account: its roster is right
         mine = roles.get(user.id)
         role = person.role or mine or "student"
         enrol(session, course, user, role, person.sis_id)
@@ -248,11 +216,11 @@ def _has_instructor(session: Session, course: Course) -> bool:
     )
 
 
-def _refresh(session: Session, user: User, person: Person) -> None:
-    """A new display name, and an e-mail where there was none (and no one else has it)."""
+def _refresh(directory: UserDirectory, user: User, person: Person) -> None:
+    """A new display name, and an e-mail where there was none (and no one else has it:
+    the directory holds every user with an e-mail of the file)."""
     if person.name and person.name != person.login:
         user.display_name = person.name
-    if person.email and user.email is None:
-        taken = session.scalar(select(User.id).where(User.email == person.email))
-        if taken is None:
-            user.email = person.email
+    if person.email and user.email is None and person.email not in directory.by_email:
+        user.email = person.email
+        directory.by_email[person.email] = user
