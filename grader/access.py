@@ -41,6 +41,11 @@ def manages(viewer: Viewer, course_id: int) -> bool:
     return viewer.admin or viewer.roles.get(course_id) == "instructor"
 
 
+def may_create_courses(viewer: Viewer) -> bool:
+    """Site administrators, and anyone who already teaches a course."""
+    return viewer.admin or "instructor" in viewer.roles.values()
+
+
 def in_course(viewer: Viewer, course_id: int) -> bool:
     return viewer.admin or course_id in viewer.roles
 

@@ -54,11 +54,6 @@ def course_or_404(
     return course
 
 
-def may_create_courses(who: access.Viewer) -> bool:
-    """Site administrators, and anyone who already teaches a course."""
-    return who.admin or "instructor" in who.roles.values()
-
-
 @bp.route("/courses", methods=["GET", "POST"])
 @login_required
 def courses() -> Any:
@@ -66,7 +61,7 @@ def courses() -> Any:
     form = CourseForm()
     status = 200
     if request.method == "POST":
-        if not may_create_courses(who):
+        if not access.may_create_courses(who):
             raise Forbidden("Only instructors and site administrators create courses.")
         if form.validate_on_submit():
             try:
@@ -94,7 +89,7 @@ def courses() -> Any:
             "courses.html",
             courses=rows,
             roles=who.roles,
-            form=form if may_create_courses(who) else None,
+            form=form if access.may_create_courses(who) else None,
         ), status
 
 
