@@ -324,6 +324,17 @@ def find_release(session: Session, course: Course, assignment: Assignment) -> Re
     )
 
 
+def releases_of(session: Session, course: Course) -> list[Release]:
+    """The course's releases, soonest due first (those without a due date last)."""
+    return list(
+        session.scalars(
+            select(Release)
+            .where(Release.course_id == course.id)
+            .order_by(Release.due_at.is_(None), Release.due_at, Release.id)
+        )
+    )
+
+
 def release_in_default_course(session: Session, assignment: Assignment) -> None:
     """A newly registered assignment is open in the default course (no deadline), so the
     API tokens and uploads of before courses keep working."""

@@ -23,6 +23,7 @@ from grader.course_admin import (
     get_course,
     issue_sign_in_link,
     may_issue_link,
+    releases_of,
     sign_in_url,
 )
 from grader.courses import Course, Enrollment, Release, User
@@ -101,9 +102,7 @@ def course(course: str) -> str:
     who = viewer()
     with services().db.session() as session:
         row = course_or_404(session, course)
-        releases = session.scalars(
-            select(Release).where(Release.course_id == row.id).order_by(Release.due_at, Release.id)
-        ).all()
+        releases = releases_of(session, row)
         mine = (
             {r.release.id: r for r in my_work(session, who.user_id, datetime.now(UTC), row.id)}
             if who.user_id is not None

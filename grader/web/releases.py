@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from grader import access, policy
-from grader.course_admin import find_release, grant_extension, release_assignment
+from grader.course_admin import find_release, grant_extension, release_assignment, releases_of
 from grader.courses import Course, Release
 from grader.errors import BadRequest, Forbidden, NotFound
 from grader.gradebook import gradebook, write_csv
@@ -140,35 +140,25 @@ def course_gradebook(course: str) -> str:
     """Students x assignments: the counted score of each (late marked), attempts, links."""
     with services().db.session() as session:
         row = course_or_404(session, course, access.is_staff)
-        releases = session.scalars(
-            select(Release).where(Release.course_id == row.id).order_by(Release.due_at, Release.id)
-        ).all()
         books = [
             (release, {r["student"]: r for r in gradebook(session, release)})
-            for release in releases
+            for release in releases_of(session, row)
         ]
-        students = _students(session, row, books)
-        return render_template("course_gradebook.html", course=row, books=books, students=students)
+        return render_template(
+            "course_gradebook.html", course=row, books=books, students=_students(session, books)
+        )
 
 
 def _students(
-    session: Session, course: Course, books: list[tuple[Release, dict[str, dict[str, Any]]]]
+    session: Session, books: list[tuple[Release, dict[str, dict[str, Any]]]]
 ) -> list[tuple[str, str, int]]:
-    """(login, name, user id) of every student of the course and of anyone in a book."""
-    from grader.courses import Enrollment, User
+    """(login, name, user id) of everyone in the books: each book has a row for every
+    student of the course (and anyone else who uploaded)."""
+    from grader.courses import User
 
-    logins = {login for _, book in books for login in book}
-    rows = session.execute(
-        select(User.login, User.display_name, User.id)
-        .outerjoin(Enrollment, Enrollment.user_id == User.id)
-        .where(
-            ((Enrollment.course_id == course.id) & (Enrollment.role == "student"))
-            | User.login.in_(logins)
-        )
-        .distinct()
-        .order_by(User.login)
-    ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    names = {login: row["name"] for _, book in books for login, row in book.items()}
+    ids = dict(session.execute(select(User.login, User.id).where(User.login.in_(names))).all())
+    return [(login, names[login], ids[login]) for login in sorted(names)]
 
 
 @bp.get("/courses/<course>/assignments/<slug>/grades")
@@ -257,8 +247,7 @@ def person_extension(course: str, user_id: int) -> Any:
         course_id, tz = row.id, row.timezone
         member_or_404(session, row, user_id)
         form.assignment.choices = [
-            SelectChoice(r.assignment.slug, r.assignment.title)
-            for r in session.scalars(select(Release).where(Release.course_id == row.id))
+            SelectChoice(r.assignment.slug, r.assignment.title) for r in releases_of(session, row)
         ]
     if not form.validate_on_submit():
         return person_page(course, user_id, form, 400)
