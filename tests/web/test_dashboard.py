@@ -28,7 +28,16 @@ from grader.courses import Course, Enrollment, Extension, Release, User
 from grader.http_common import Services
 from grader.models import Submission, utcnow
 from grader.operations import get_assignment
-from tests.service_helpers import CODE, count, csrf, post_upload, set_graded, sign_in, upload_as
+from tests.service_helpers import (
+    CODE,
+    change_release,
+    count,
+    csrf,
+    post_upload,
+    set_graded,
+    sign_in,
+    upload_as,
+)
 
 CANVAS = (
     "Student,ID,SIS User ID,SIS Login ID,Section\n"
@@ -201,16 +210,16 @@ def test_regrades_go_through_the_queue(app, client, grading, fixture_file, nn):
 
 @pytest.mark.databases
 def test_an_extension_from_the_person_page(app, prof, nn):
-    with Services.of(app).db.begin() as s:
-        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
-        release.due_at = utcnow() - timedelta(days=1)
-        release.late_until = utcnow() + timedelta(hours=1)
-        release.penalty_kind, release.penalty_value = "factor", 0.5
+    change_release(
+        app,
+        due_at=utcnow() - timedelta(days=1),
+        late_until=utcnow() + timedelta(hours=1),
+        penalty_kind="factor",
+        penalty_value=0.5,
+    )
     penalised = upload_as(app, nn["alan"])  # late: counts half
     set_graded(app, penalised, 80, factor=0.5)
-    with Services.of(app).db.begin() as s:
-        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
-        release.late_until = None  # uploads closed from now on
+    change_release(app, late_until=None)  # uploads closed from now on
     person = f"/courses/nn/people/{nn['alan']}"
     token = csrf(prof, person)
     response = prof.post(
@@ -345,12 +354,14 @@ def test_a_student_in_two_courses_uploads_in_the_course_the_address_names(app, c
 
 @pytest.mark.databases
 def test_the_assignment_page_says_late_and_refuses_when_no_attempt_is_left(app, client, nn):
-    with Services.of(app).db.begin() as s:
-        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
-        release.due_at = utcnow() - timedelta(hours=2)
-        release.late_until = utcnow() + timedelta(days=1)
-        release.penalty_kind, release.penalty_value = "per_day", 10.0
-        release.max_attempts = 2
+    change_release(
+        app,
+        due_at=utcnow() - timedelta(hours=2),
+        late_until=utcnow() + timedelta(days=1),
+        penalty_kind="per_day",
+        penalty_value=10.0,
+        max_attempts=2,
+    )
     sign_in(app, client, "ada", role=None)
     page = "/courses/nn/assignments/chain-rule"
     html = client.get(page).get_data(True)

@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from grader.course_admin import create_user, enrol, find_release, get_course
+from grader.course_admin import create_user, enrol, get_course
 from grader.courses import Enrollment, Extension, Release, User
 from grader.http_common import Services
 from grader.models import Submission, utcnow
-from grader.operations import get_assignment, requeue
-from tests.service_helpers import count, csrf, set_graded, sign_in, upload_as
+from grader.operations import requeue
+from tests.service_helpers import change_release, count, csrf, set_graded, sign_in, upload_as
 
 FORM = "/courses/nn/releases"
 
@@ -113,9 +113,7 @@ def test_roster_lines_that_cannot_be_stored_are_named(app, prof, nn, line, says)
 
 @pytest.mark.databases
 def test_an_extension_before_the_due_date_is_refused_on_the_person_page(app, prof, nn):
-    with Services.of(app).db.begin() as s:
-        release = find_release(s, get_course(s, "nn"), get_assignment(s, "chain-rule"))
-        release.due_at = utcnow() + timedelta(days=10)
+    change_release(app, due_at=utcnow() + timedelta(days=10))
     person = f"/courses/nn/people/{nn['alan']}"
     early = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = prof.post(
